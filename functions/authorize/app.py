@@ -1,0 +1,203 @@
+"""Authorization function: /authorize, sign-in, consent and logout pages of a tenant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from idgate.clients import SCOPE_DESCRIPTIONS
+from idgate.login import SignInFailed, load_interaction, next_step_path, sign_in
+from idgate.oauth.authorization_flow import (
+    ConsentPrompt,
+    answer_consent,
+    consent_prompt,
+    resume_authorization,
+    start_authorization,
+)
+from idgate.oauth.authorize import NeedsLogin, Outcome, RedirectTo
+from idgate.oidc.logout import log_out, needs_confirmation, parse_logout_request
+from idgate.runtime import Runtime
+from idgate.sessions import Session
+from idgate.tenants import Tenant
+from idgate.web.app_factory import create_app, lambda_handler
+from idgate.web.deps import (
+    RuntimeDep,
+    SessionDep,
+    TenantDep,
+    clear_session_cookie,
+    set_session_cookie,
+)
+from idgate.web.forms import query_params
+from idgate.web.pages import check_csrf, render
+
+router = APIRouter(prefix="/t/{tenant}")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=302, headers=NO_STORE)
+
+
+def _respond(tenant: Tenant, outcome: Outcome) -> Response:
+    if isinstance(outcome, RedirectTo):
+        return _redirect(outcome.url)
+    step = "login" if isinstance(outcome, NeedsLogin) else "consent"
+    return _redirect(
+        f"/t/{tenant.slug}/{step}?{urlencode({'interaction': outcome.interaction_id})}"
+    )
+
+
+@router.get("/authorize")
+def authorize(request: Request, rt: RuntimeDep, tenant: TenantDep, session: SessionDep) -> Response:
+    params, repeated = query_params(request)
+    return _respond(tenant, start_authorization(rt, tenant, params, repeated, session))
+
+
+@router.get("/authorize/resume")
+def resume(
+    rt: RuntimeDep, tenant: TenantDep, session: SessionDep, interaction: str | None = None
+) -> Response:
+    return _respond(tenant, resume_authorization(rt, tenant, interaction, session))
+
+
+@router.get("/login")
+def login_page(
+    request: Request, rt: RuntimeDep, tenant: TenantDep, interaction: str | None = None
+) -> Response:
+    pending = load_interaction(rt, tenant, interaction)
+    return render(
+        request,
+        "login.html",
+        tenant_name=tenant.name,
+        interaction=pending.id,
+        email=pending.params.get("login_hint"),
+        action=f"/t/{tenant.slug}/login",
+    )
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    interaction: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        signed_in = sign_in(rt, tenant, interaction_id=interaction, email=email, password=password)
+    except SignInFailed as failure:
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            tenant_name=tenant.name,
+            interaction=interaction,
+            email=email,
+            error=failure.description,
+            action=f"/t/{tenant.slug}/login",
+        )
+    response = _redirect(next_step_path(tenant, signed_in.interaction))
+    set_session_cookie(response, rt, tenant, signed_in.cookie)
+    return response
+
+
+@router.get("/consent")
+def consent_page(
+    request: Request,
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    session: SessionDep,
+    interaction: str | None = None,
+) -> Response:
+    prompt = consent_prompt(rt, tenant, interaction, session)
+    if not isinstance(prompt, ConsentPrompt):
+        return _respond(tenant, prompt)
+    return render(
+        request,
+        "consent.html",
+        tenant_name=tenant.name,
+        application=prompt.application,
+        scopes=prompt.scopes,
+        scope_labels=SCOPE_DESCRIPTIONS,
+        interaction=prompt.interaction_id,
+        action=f"/t/{tenant.slug}/consent",
+    )
+
+
+@router.post("/consent")
+def consent(
+    request: Request,
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    session: SessionDep,
+    interaction: Annotated[str, Form()] = "",
+    decision: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    outcome = answer_consent(rt, tenant, interaction, session, allow=decision == "allow")
+    return _respond(tenant, outcome)
+
+
+def _logout(
+    request: Request,
+    rt: Runtime,
+    tenant: Tenant,
+    session: Session | None,
+    params: dict[str, str],
+    *,
+    confirmed: bool,
+) -> Response:
+    logout_request = parse_logout_request(rt, tenant, params)
+    if not confirmed and needs_confirmation(logout_request, session):
+        return render(
+            request,
+            "logout_confirm.html",
+            tenant_name=tenant.name,
+            params=params,
+            action=f"/t/{tenant.slug}/logout",
+        )
+    destination = log_out(rt, tenant, logout_request, session)
+    response = _redirect(destination) if destination else render(request, "logged_out.html")
+    clear_session_cookie(response, rt, tenant)
+    return response
+
+
+@router.get("/logout")
+def logout_page(
+    request: Request, rt: RuntimeDep, tenant: TenantDep, session: SessionDep
+) -> Response:
+    return _logout(request, rt, tenant, session, query_params(request)[0], confirmed=False)
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    session: SessionDep,
+    id_token_hint: Annotated[str | None, Form()] = None,
+    post_logout_redirect_uri: Annotated[str | None, Form()] = None,
+    state: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    params = {
+        "id_token_hint": id_token_hint,
+        "post_logout_redirect_uri": post_logout_redirect_uri,
+        "state": state,
+        "client_id": client_id,
+    }
+    present = {k: v for k, v in params.items() if v is not None}
+    return _logout(request, rt, tenant, session, present, confirmed=True)
+
+
+app = create_app(router, title="idgate authorize")
+handler = lambda_handler(app)

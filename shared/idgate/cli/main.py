@@ -1,0 +1,116 @@
+"""The ``idgate`` command: run the platform and provision tenants, clients and users.
+
+Every command migrates the database first. Errors are one clear line and exit status 1,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from idgate import provisioning
+from idgate.errors import IdgateError
+from idgate.runtime import Runtime, current_runtime
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (organizations).")
+client_app = typer.Typer(no_args_is_help=True, help="Manage applications (OAuth clients).")
+user_app = typer.Typer(no_args_is_help=True, help="Manage customers (end users).")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(client_app, name="client")
+app.add_typer(user_app, name="user")
+
+
+def _runtime() -> Runtime:
+    try:
+        rt = current_runtime()
+        provisioning.prepare_database(rt)
+    except Exception as exc:  # settings or database errors: one line, no traceback
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    return rt
+
+
+def _fail(exc: IdgateError) -> None:
+    typer.echo(f"error: {exc.description}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run every flow, the demo relying party and the dev pages in one process."""
+    from local.server import run
+
+    run(host=host, port=port)
+
+
+@tenant_app.command("create")
+def tenant_create(
+    slug: str, name: Annotated[str | None, typer.Option(help="Display name.")] = None
+) -> None:
+    """Create an active tenant; its issuer is {public_url}/t/SLUG."""
+    rt = _runtime()
+    try:
+        tenant = provisioning.create_tenant(rt, slug=slug, name=name)
+    except IdgateError as exc:
+        _fail(exc)
+    typer.echo(f"created tenant {tenant.slug} ({tenant.name})")
+
+
+@client_app.command("create")
+def client_create(
+    slug: str,
+    client_id: Annotated[str, typer.Option("--client-id", help="The client identifier.")],
+    redirect_uri: Annotated[list[str] | None, typer.Option("--redirect-uri")] = None,
+    grant: Annotated[list[str] | None, typer.Option("--grant")] = None,
+    post_logout_redirect_uri: Annotated[
+        list[str] | None, typer.Option("--post-logout-redirect-uri")
+    ] = None,
+    secret: Annotated[str | None, typer.Option(help="Operator-chosen secret, >= 32 chars.")] = None,
+    confidential: Annotated[bool, typer.Option("--confidential")] = False,
+    public: Annotated[bool, typer.Option("--public")] = False,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Register an application. Without --secret, --confidential generates one (shown once)."""
+    if sum([secret is not None, confidential, public]) > 1:
+        typer.echo("error: choose one of --secret, --confidential, --public", err=True)
+        raise typer.Exit(1)
+    rt = _runtime()
+    try:
+        client, generated = provisioning.create_client(
+            rt,
+            slug,
+            client_id=client_id,
+            name=name,
+            client_type="public" if public else "confidential",
+            secret=secret,
+            redirect_uris=redirect_uri or [],
+            post_logout_redirect_uris=post_logout_redirect_uri or [],
+            grants=grant or ["authorization_code"],
+        )
+    except IdgateError as exc:
+        _fail(exc)
+    typer.echo(f"created {client.client_type} client {client.client_id} in tenant {slug}")
+    if generated:
+        typer.echo(f"client secret (shown once): {generated}")
+
+
+@user_app.command("create")
+def user_create(
+    slug: str,
+    email: Annotated[str, typer.Option(help="Sign-in email.")],
+    password: Annotated[str, typer.Option(help="At least 8 characters.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Create a customer who can sign in with email and password."""
+    rt = _runtime()
+    try:
+        customer = provisioning.create_user(rt, slug, email=email, password=password, name=name)
+    except IdgateError as exc:
+        _fail(exc)
+    typer.echo(f"created user {customer.email} ({customer.id}) in tenant {slug}")

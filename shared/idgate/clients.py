@@ -1,0 +1,167 @@
+"""Applications (OAuth clients): registration and lookup (RFC 6749 §2, OIDC Registration §2).
+
+Redirect URIs are absolute, carry no fragment (RFC 6749 §3.1.2) and use https, except
+http on a loopback host (RFC 8252 §7.3). They are matched exactly. Client secrets are
+256-bit server-generated values, or operator-supplied ones of at least 32 characters,
+stored only as an HMAC-SHA256 digest.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from idgate.crypto.digests import random_token, secret_digest
+from idgate.data_keys import client_secret_pepper
+from idgate.errors import Conflict, ValidationFailed
+from idgate.keys import ID_TOKEN_DEFAULT_ALG, SUPPORTED_ALGS
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.storage.tables import clients
+from idgate.tenants import Tenant
+
+GRANT_TYPE_NAMES = {
+    "authorization_code": "authorization_code",
+    "refresh_token": "refresh_token",
+    "client_credentials": "client_credentials",
+    "device_code": "urn:ietf:params:oauth:grant-type:device_code",
+}
+SUPPORTED_SCOPES = ("openid", "profile", "email", "offline_access")
+SCOPE_DESCRIPTIONS = {
+    "openid": "Know who you are",
+    "profile": "See your name",
+    "email": "See your email address",
+    "offline_access": "Stay signed in when you are away",
+}
+MIN_SECRET_LENGTH = 32
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    tenant_id: str
+    client_id: str
+    name: str
+    client_type: str
+    secret_digest: str | None
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    scopes: tuple[str, ...]
+    id_token_alg: str
+    access_token_ttl: int
+    refresh_token_ttl: int
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.client_type == "confidential"
+
+    def allows_grant(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+
+def check_redirect_uri_syntax(uri: str) -> None:
+    parts = urlsplit(uri)
+    if not parts.scheme or not parts.netloc:
+        raise ValidationFailed(f"redirect URI must be absolute: {uri}")
+    if parts.fragment or uri.endswith("#"):
+        raise ValidationFailed(f"redirect URI must not contain a fragment: {uri}")
+    if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
+        raise ValidationFailed(f"http redirect URIs are allowed only on loopback hosts: {uri}")
+    if parts.scheme not in ("http", "https") and "." not in parts.scheme:
+        # RFC 8252 §7.1: private-use schemes are reverse domain names.
+        raise ValidationFailed(f"unsupported redirect URI scheme: {uri}")
+
+
+def register_client(
+    rt: Runtime,
+    conn: Connection,
+    *,
+    tenant: Tenant,
+    client_id: str,
+    name: str | None,
+    client_type: str,
+    secret: str | None,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: list[str],
+    grants: list[str],
+    scopes: list[str] | None = None,
+    id_token_alg: str = ID_TOKEN_DEFAULT_ALG,
+    access_token_ttl: int = 300,
+    refresh_token_ttl: int = 30 * 24 * 3600,
+) -> tuple[Client, str | None]:
+    """Register a client; returns it and the plaintext secret when one was generated."""
+    if client_type not in ("confidential", "public"):
+        raise ValidationFailed("client type must be confidential or public")
+    if not client_id or len(client_id) > 128:
+        raise ValidationFailed("client id must be 1-128 characters")
+    unknown = [g for g in grants if g not in GRANT_TYPE_NAMES]
+    if unknown or not grants:
+        raise ValidationFailed(
+            f"grants must be among {', '.join(GRANT_TYPE_NAMES)}; got {', '.join(grants) or 'none'}"
+        )
+    if client_type == "public" and "client_credentials" in grants:
+        raise ValidationFailed("client_credentials needs a confidential client")
+    if "authorization_code" in grants and not redirect_uris:
+        raise ValidationFailed("authorization_code needs at least one redirect URI")
+    for uri in [*redirect_uris, *post_logout_redirect_uris]:
+        check_redirect_uri_syntax(uri)
+    scopes = list(scopes or SUPPORTED_SCOPES)
+    if any(s not in SUPPORTED_SCOPES for s in scopes):
+        raise ValidationFailed(f"scopes must be among {', '.join(SUPPORTED_SCOPES)}")
+    if id_token_alg not in SUPPORTED_ALGS:
+        raise ValidationFailed(f"signing algorithm must be one of {', '.join(SUPPORTED_ALGS)}")
+    generated = None
+    if client_type == "confidential":
+        if secret is None:
+            secret = generated = random_token(32)
+        elif len(secret) < MIN_SECRET_LENGTH:
+            raise ValidationFailed(f"client secret must be at least {MIN_SECRET_LENGTH} characters")
+    elif secret is not None:
+        raise ValidationFailed("public clients have no secret")
+    digest = secret_digest(secret, client_secret_pepper(rt, tenant.id)) if secret else None
+    client = Client(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant.id,
+        client_id=client_id,
+        name=name or client_id,
+        client_type=client_type,
+        secret_digest=digest,
+        redirect_uris=tuple(redirect_uris),
+        post_logout_redirect_uris=tuple(post_logout_redirect_uris),
+        grant_types=tuple(GRANT_TYPE_NAMES[g] for g in grants),
+        scopes=tuple(scopes),
+        id_token_alg=id_token_alg,
+        access_token_ttl=access_token_ttl,
+        refresh_token_ttl=refresh_token_ttl,
+    )
+    values = {k: list(v) if isinstance(v, tuple) else v for k, v in client.__dict__.items()}
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(clients).values(**values, created_at=rt.now()))
+    except IntegrityError as exc:
+        raise Conflict(f"client '{client_id}' already exists in tenant '{tenant.slug}'") from exc
+    return client, generated
+
+
+def find_client(rt: Runtime, tenant_id: str, client_id: str) -> Client | None:
+    def load() -> Client | None:
+        query = select(clients).where(
+            clients.c.tenant_id == tenant_id, clients.c.client_id == client_id
+        )
+        with database.read(rt.engine) as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        m = dict(row._mapping)
+        m.pop("created_at")
+        for key in ("redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes"):
+            m[key] = tuple(m[key])
+        return Client(**m)
+
+    return rt.cache.get_or_load(("client", tenant_id, client_id), load)

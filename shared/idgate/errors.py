@@ -1,0 +1,149 @@
+"""One error vocabulary for the whole core.
+
+OAuth errors follow RFC 6749 §4.1.2.1 / §5.2, RFC 8628 §3.5, RFC 7009 §2.2.1 and OIDC Core
+§3.1.2.6. They are raised in the core and rendered once at the HTTP edge
+(``idgate.web.errors``). ``description`` is shown to the client, so it never carries a
+secret, a token or internal detail.
+"""
+
+from __future__ import annotations
+
+
+class IdgateError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    status_code = 400
+
+    def __init__(self, description: str = "") -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class NotFound(IdgateError):
+    status_code = 404
+
+
+class Conflict(IdgateError):
+    status_code = 409
+
+
+class ValidationFailed(IdgateError):
+    """Operator input (CLI, admin API) that breaks a rule."""
+
+
+class OAuthError(IdgateError):
+    error = "invalid_request"
+
+
+class InvalidRequest(OAuthError):
+    """RFC 6749 §5.2: missing or malformed parameter."""
+
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    """RFC 6749 §5.2: client authentication failed (HTTP 401)."""
+
+    error = "invalid_client"
+    status_code = 401
+
+
+class InvalidGrant(OAuthError):
+    """RFC 6749 §5.2: code, refresh token or device code invalid, expired, revoked or reused."""
+
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    """RFC 6749 §5.2: the client may not use this grant type."""
+
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class AccessDenied(OAuthError):
+    error = "access_denied"
+
+
+class LoginRequired(OAuthError):
+    """OIDC Core §3.1.2.6: prompt=none but the end user is not authenticated."""
+
+    error = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    """OIDC Core §3.1.2.6: prompt=none but consent is needed."""
+
+    error = "consent_required"
+
+
+class RequestNotSupported(OAuthError):
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    error = "request_uri_not_supported"
+
+
+class AuthorizationPending(OAuthError):
+    """RFC 8628 §3.5."""
+
+    error = "authorization_pending"
+
+
+class SlowDown(OAuthError):
+    """RFC 8628 §3.5: the client polls faster than its interval."""
+
+    error = "slow_down"
+
+
+class ExpiredToken(OAuthError):
+    """RFC 8628 §3.5: the device code expired."""
+
+    error = "expired_token"
+
+
+class UnsupportedTokenType(OAuthError):
+    """RFC 7009 §2.2.1."""
+
+    error = "unsupported_token_type"
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1: bearer token at a protected resource (userinfo) is not valid."""
+
+    error = "invalid_token"
+    status_code = 401
+
+
+class TenantUnavailable(OAuthError):
+    """The tenant exists but does not serve requests (pending or suspended)."""
+
+    error = "invalid_request"
+    status_code = 403
+
+
+class AuthorizationRequestRejected(IdgateError):
+    """The authorization request cannot be answered with a redirect (RFC 6749 §4.1.2.1):
+    the client is unknown or the redirect URI is not registered. Shown as an error page."""
+
+
+class RedirectError(Exception):
+    """An OAuth error to deliver to an already verified redirect URI."""
+
+    def __init__(self, cause: OAuthError, redirect_uri: str, state: str | None) -> None:
+        super().__init__(cause.error)
+        self.cause = cause
+        self.redirect_uri = redirect_uri
+        self.state = state

@@ -1,0 +1,71 @@
+"""Pending browser interactions: an authorization or device request waiting for the end
+user to sign in or consent. The interaction id travels in the URL; only its digest is
+stored, and it expires after ten minutes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from idgate.crypto.digests import random_token, token_digest
+from idgate.storage.tables import interactions
+
+INTERACTION_LIFETIME = 600
+
+
+@dataclass(frozen=True)
+class Interaction:
+    id: str
+    kind: str
+    params: dict[str, Any]
+    login_session_id: str | None
+    consent_given: bool
+
+
+def start_interaction(
+    conn: Connection, *, tenant_id: str, kind: str, params: dict[str, Any], now: float
+) -> str:
+    interaction_id = random_token(24)
+    conn.execute(
+        insert(interactions).values(
+            digest=token_digest(interaction_id),
+            tenant_id=tenant_id,
+            kind=kind,
+            params=params,
+            consent_given=False,
+            expires_at=now + INTERACTION_LIFETIME,
+        )
+    )
+    return interaction_id
+
+
+def find_interaction(
+    conn: Connection, *, tenant_id: str, interaction_id: str, now: float
+) -> Interaction | None:
+    row = conn.execute(
+        select(interactions).where(
+            interactions.c.digest == token_digest(interaction_id),
+            interactions.c.tenant_id == tenant_id,
+            interactions.c.expires_at > now,
+        )
+    ).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return Interaction(
+        interaction_id, m["kind"], dict(m["params"]), m["login_session_id"], m["consent_given"]
+    )
+
+
+def mark_interaction(conn: Connection, interaction_id: str, **values: Any) -> None:
+    conn.execute(
+        update(interactions)
+        .where(interactions.c.digest == token_digest(interaction_id))
+        .values(**values)
+    )
+
+
+def finish_interaction(conn: Connection, interaction_id: str) -> None:
+    conn.execute(delete(interactions).where(interactions.c.digest == token_digest(interaction_id)))

@@ -1,0 +1,142 @@
+"""Per-tenant signing keys and the JWKS (RFC 7517), generated on first use.
+
+RS256 is the ID-token default (OIDC Core §15.1 requires it); ES256 signs access tokens by
+default because it costs a fraction of RSA; EdDSA (Ed25519) is available per client. Private
+keys are stored as PKCS#8 DER sealed with the tenant's data key; parsed keys are cached
+per process so no request deserializes a key.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+from sqlalchemy import insert, select
+
+from idgate.data_keys import open_for_tenant, seal_for_tenant
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.storage.tables import signing_keys
+
+SUPPORTED_ALGS = ("RS256", "ES256", "EdDSA")
+ID_TOKEN_DEFAULT_ALG = "RS256"  # noqa: S105 - an algorithm name
+ACCESS_TOKEN_ALG = "ES256"  # noqa: S105 - an algorithm name
+
+_JWK_CODECS: dict[str, Any] = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    alg: str
+    private_key: Any
+    public_jwk: dict[str, Any]
+
+
+def _generate(alg: str) -> Any:
+    if alg == "RS256":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if alg == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if alg == "EdDSA":
+        return ed25519.Ed25519PrivateKey.generate()
+    raise ValueError(f"unsupported signing algorithm {alg}")
+
+
+def _public_jwk(alg: str, public_key: Any, kid: str) -> dict[str, Any]:
+    codec = _JWK_CODECS[alg]
+    jwk = json.loads(codec.to_jwk(public_key))
+    jwk.pop("key_ops", None)  # RFC 7517 §4.3: "use" and "key_ops" should not be used together
+    jwk.update({"kid": kid, "alg": alg, "use": "sig"})
+    return jwk
+
+
+def signing_key(rt: Runtime, tenant_id: str, alg: str) -> SigningKey:
+    return rt.cache.get_or_load(
+        ("signing_key", tenant_id, alg), lambda: _load_or_create(rt, tenant_id, alg)
+    )
+
+
+def _load_or_create(rt: Runtime, tenant_id: str, alg: str) -> SigningKey:
+    query = (
+        select(signing_keys)
+        .where(
+            signing_keys.c.tenant_id == tenant_id,
+            signing_keys.c.alg == alg,
+            signing_keys.c.status == "current",
+        )
+        .order_by(signing_keys.c.created_at.desc(), signing_keys.c.kid)
+        .limit(1)
+    )
+    with database.read(rt.engine) as conn:
+        row = conn.execute(query).first()
+    if row is not None:
+        m = row._mapping
+        der = open_for_tenant(rt, tenant_id, m["private_key"], f"signing_key:{m['kid']}")
+        private_key = serialization.load_der_private_key(der, password=None)
+        return SigningKey(m["kid"], alg, private_key, dict(m["public_jwk"]))
+    private_key = _generate(alg)
+    kid = uuid.uuid4().hex
+    der = private_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    jwk = _public_jwk(alg, private_key.public_key(), kid)
+    sealed = seal_for_tenant(rt, tenant_id, der, f"signing_key:{kid}")
+    with database.write(rt.engine) as conn:
+        conn.execute(
+            insert(signing_keys).values(
+                kid=kid,
+                tenant_id=tenant_id,
+                alg=alg,
+                status="current",
+                private_key=sealed,
+                public_jwk=jwk,
+                created_at=rt.now(),
+            )
+        )
+    rt.cache.invalidate(("jwks", tenant_id))
+    return SigningKey(kid, alg, private_key, jwk)
+
+
+def jwks(rt: Runtime, tenant_id: str) -> dict[str, Any]:
+    """The published key set; the ID-token and access-token keys exist before it is served."""
+
+    def load() -> dict[str, Any]:
+        signing_key(rt, tenant_id, ID_TOKEN_DEFAULT_ALG)
+        signing_key(rt, tenant_id, ACCESS_TOKEN_ALG)
+        query = (
+            select(signing_keys.c.public_jwk)
+            .where(signing_keys.c.tenant_id == tenant_id, signing_keys.c.status != "retired")
+            .order_by(signing_keys.c.created_at)
+        )
+        with database.read(rt.engine) as conn:
+            return {"keys": [dict(jwk) for jwk in conn.execute(query).scalars()]}
+
+    return rt.cache.get_or_load(("jwks", tenant_id), load)
+
+
+def verification_key(rt: Runtime, tenant_id: str, kid: str) -> Any | None:
+    """The public key for ``kid``, parsed once; None for a key this tenant never published."""
+
+    def find() -> Any | None:
+        for jwk in jwks(rt, tenant_id)["keys"]:
+            if jwk["kid"] == kid:
+                return _JWK_CODECS[jwk["alg"]].from_jwk(jwk)
+        return None
+
+    def load() -> Any | None:
+        key = find()
+        if key is None:
+            # Another process may have created the key after this one cached the set.
+            rt.cache.invalidate(("jwks", tenant_id))
+            key = find()
+        return key
+
+    return rt.cache.get_or_load(("verification_key", tenant_id, kid), load)

@@ -1,0 +1,74 @@
+"""End-user sign-in with email and password at the OP, for a pending interaction.
+
+A failed sign-in says only "email or password is incorrect", whatever the cause, and costs
+one Argon2id verification either way (no user enumeration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from idgate.customers import authenticate_customer
+from idgate.errors import IdgateError
+from idgate.interactions import Interaction, find_interaction, mark_interaction
+from idgate.runtime import Runtime
+from idgate.sessions import Session, start_session
+from idgate.storage import database
+from idgate.tenants import Tenant
+
+
+class SignInFailed(IdgateError):
+    status_code = 401
+
+
+class InteractionExpired(IdgateError):
+    """The sign-in or consent page was left open too long, or its link is not valid."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    cookie: str
+    session: Session
+    interaction: Interaction
+
+
+def load_interaction(rt: Runtime, tenant: Tenant, interaction_id: str | None) -> Interaction:
+    if not interaction_id:
+        raise InteractionExpired(
+            "This sign-in link is not valid. Start again from the application."
+        )
+    with database.read(rt.engine) as conn:
+        interaction = find_interaction(
+            conn, tenant_id=tenant.id, interaction_id=interaction_id, now=rt.now()
+        )
+    if interaction is None:
+        raise InteractionExpired("This sign-in page has expired. Start again from the application.")
+    return interaction
+
+
+def sign_in(
+    rt: Runtime, tenant: Tenant, *, interaction_id: str, email: str, password: str
+) -> SignedIn:
+    interaction = load_interaction(rt, tenant, interaction_id)
+    now = rt.now()
+    # The Argon2id check runs in a read transaction so it never holds SQLite's write lock.
+    with database.read(rt.engine) as conn:
+        customer = authenticate_customer(conn, tenant_id=tenant.id, email=email, password=password)
+    if customer is None:
+        raise SignInFailed("The email or password is incorrect.")
+    with database.write(rt.engine) as conn:
+        cookie, session = start_session(conn, tenant_id=tenant.id, customer_id=customer.id, now=now)
+        mark_interaction(conn, interaction_id, login_session_id=session.id)
+    signed_in = Interaction(
+        interaction.id, interaction.kind, interaction.params, session.id, interaction.consent_given
+    )
+    return SignedIn(cookie, session, signed_in)
+
+
+def next_step_path(tenant: Tenant, interaction: Interaction) -> str:
+    """Where the browser goes once signed in: back to the request that needed it."""
+    if interaction.kind == "device":
+        code = interaction.params.get("user_code") or ""
+        return f"/t/{tenant.slug}/device" + (f"?{urlencode({'user_code': code})}" if code else "")
+    return f"/t/{tenant.slug}/authorize/resume?{urlencode({'interaction': interaction.id})}"

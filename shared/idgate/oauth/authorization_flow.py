@@ -1,0 +1,69 @@
+"""The browser steps of the authorization endpoint, each one core call for the HTTP edge:
+start a request, resume it after sign-in, show and answer the consent page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from idgate.interactions import Interaction
+from idgate.login import InteractionExpired, load_interaction
+from idgate.oauth.authorization_request import AuthorizationRequest, parse_authorization_request
+from idgate.oauth.authorize import NeedsLogin, Outcome, authorize, decide_consent
+from idgate.runtime import Runtime
+from idgate.sessions import Session
+from idgate.tenants import Tenant
+
+
+@dataclass(frozen=True)
+class ConsentPrompt:
+    interaction_id: str
+    application: str
+    scopes: tuple[str, ...]
+
+
+def start_authorization(
+    rt: Runtime,
+    tenant: Tenant,
+    params: Mapping[str, str],
+    repeated: frozenset[str],
+    session: Session | None,
+) -> Outcome:
+    request = parse_authorization_request(rt, tenant, params, repeated)
+    return authorize(rt, tenant, request, session=session, interaction=None)
+
+
+def _pending(
+    rt: Runtime, tenant: Tenant, interaction_id: str | None
+) -> tuple[Interaction, AuthorizationRequest]:
+    interaction = load_interaction(rt, tenant, interaction_id)
+    if interaction.kind != "authorize":
+        raise InteractionExpired("This link does not belong to a sign-in request.")
+    return interaction, parse_authorization_request(rt, tenant, interaction.params)
+
+
+def resume_authorization(
+    rt: Runtime, tenant: Tenant, interaction_id: str | None, session: Session | None
+) -> Outcome:
+    interaction, request = _pending(rt, tenant, interaction_id)
+    return authorize(rt, tenant, request, session=session, interaction=interaction)
+
+
+def consent_prompt(
+    rt: Runtime, tenant: Tenant, interaction_id: str | None, session: Session | None
+) -> ConsentPrompt | NeedsLogin:
+    interaction, request = _pending(rt, tenant, interaction_id)
+    if session is None:
+        return NeedsLogin(interaction.id)
+    return ConsentPrompt(interaction.id, request.client.name, tuple(request.scope.split()))
+
+
+def answer_consent(
+    rt: Runtime, tenant: Tenant, interaction_id: str | None, session: Session | None, *, allow: bool
+) -> Outcome:
+    interaction, request = _pending(rt, tenant, interaction_id)
+    if session is None:
+        return NeedsLogin(interaction.id)
+    return decide_consent(
+        rt, tenant, request, session=session, interaction=interaction, allow=allow
+    )

@@ -1,0 +1,36 @@
+"""Client credentials grant (RFC 6749 §4.4): confidential clients only, no refresh token
+(§4.4.3), ``sub`` is the client id (RFC 9068 §2.2). Issuing writes nothing to the database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from idgate.clients import Client
+from idgate.errors import InvalidScope, UnauthorizedClient
+from idgate.oauth.access_tokens import AccessTokenSubject, issue_access_token
+from idgate.runtime import Runtime
+from idgate.tenants import Tenant
+
+GRANT_TYPE = "client_credentials"
+# End-user scopes mean nothing without an end user.
+_USER_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+
+
+def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+    if not client.is_confidential:
+        raise UnauthorizedClient("client_credentials requires a confidential client")
+    requested = form.get("scope", "").split()
+    if any(s in _USER_SCOPES or s not in client.scopes for s in requested):
+        raise InvalidScope("scope is not available to client_credentials")
+    scope = " ".join(requested)
+    subject = AccessTokenSubject(subject=client.client_id, client_id=client.client_id, scope=scope)
+    token = issue_access_token(rt, tenant, subject, ttl=client.access_token_ttl, now=rt.now())
+    body: dict[str, Any] = {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": client.access_token_ttl,
+    }
+    if scope:
+        body["scope"] = scope
+    return body

@@ -1,0 +1,54 @@
+"""Refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
+A narrower ``scope`` may be requested; a wider one is ``invalid_scope``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from idgate.clients import Client
+from idgate.errors import InvalidGrant, InvalidRequest, InvalidScope
+from idgate.oauth.refresh_tokens import rotate_refresh_token
+from idgate.oauth.token_families import ReuseDetected, revoke_reused_family
+from idgate.oauth.token_response import prepare_user_tokens, sign_user_tokens
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.tenants import Tenant
+
+GRANT_TYPE = "refresh_token"
+
+
+def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+    token = form.get("refresh_token")
+    if not token:
+        raise InvalidRequest("refresh_token is required")
+    now = rt.now()
+    try:
+        with database.write(rt.engine) as conn:
+            grant = rotate_refresh_token(
+                conn, tenant_id=tenant.id, token=token, client_id=client.client_id, now=now
+            )
+            scope = grant.scope
+            if form.get("scope"):
+                requested = form["scope"].split()
+                if not set(requested) <= set(grant.scope.split()):
+                    raise InvalidScope("requested scope exceeds the original grant")
+                # offline_access must survive narrowing, or the client loses its refresh token.
+                scope = " ".join(dict.fromkeys([*requested, "offline_access"]))
+            if grant.customer_id is None:
+                raise InvalidGrant("refresh token has no end user")
+            prepared = prepare_user_tokens(
+                conn,
+                tenant,
+                client,
+                family_id=grant.family_id,
+                customer_id=grant.customer_id,
+                scope=scope,
+                session_id=grant.session_id,
+                auth_time=grant.auth_time,
+                nonce=None,
+                now=now,
+            )
+    except ReuseDetected as reuse:
+        raise revoke_reused_family(rt.engine, tenant_id=tenant.id, reuse=reuse, now=now) from None
+    return sign_user_tokens(rt, tenant, client, prepared)

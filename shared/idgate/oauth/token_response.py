@@ -1,0 +1,102 @@
+"""The successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3): an access token,
+an ID token when ``openid`` was granted to an end user, and a refresh token when
+``offline_access`` was granted and the client may use the refresh_token grant.
+
+Split in two so the database transaction stays short: ``prepare_user_tokens`` does the
+writes inside the grant's transaction; ``sign_user_tokens`` signs the JWTs after commit
+(signing may create the tenant's key on first use, which needs a transaction of its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from idgate.clients import Client
+from idgate.customers import Customer, get_customer
+from idgate.errors import InvalidGrant
+from idgate.oauth.access_tokens import AccessTokenSubject, issue_access_token
+from idgate.oauth.refresh_tokens import issue_refresh_token
+from idgate.oidc.id_token import issue_id_token
+from idgate.runtime import Runtime
+from idgate.tenants import Tenant
+
+
+@dataclass(frozen=True)
+class PreparedTokens:
+    customer: Customer
+    subject: AccessTokenSubject
+    nonce: str | None
+    refresh_token: str | None
+    now: float
+
+
+def prepare_user_tokens(
+    conn: Connection,
+    tenant: Tenant,
+    client: Client,
+    *,
+    family_id: str,
+    customer_id: str,
+    scope: str,
+    session_id: str | None,
+    auth_time: float | None,
+    nonce: str | None,
+    now: float,
+) -> PreparedTokens:
+    customer = get_customer(conn, tenant.id, customer_id)
+    if customer is None or customer.disabled:
+        raise InvalidGrant("the end user is no longer active")
+    refresh_token = None
+    if "offline_access" in scope.split() and client.allows_grant("refresh_token"):
+        refresh_token = issue_refresh_token(
+            conn,
+            tenant_id=tenant.id,
+            family_id=family_id,
+            client_id=client.client_id,
+            scope=scope,
+            ttl=client.refresh_token_ttl,
+            now=now,
+        )
+    subject = AccessTokenSubject(
+        subject=customer.id,
+        client_id=client.client_id,
+        scope=scope,
+        family_id=family_id,
+        session_id=session_id,
+        auth_time=auth_time,
+    )
+    return PreparedTokens(customer, subject, nonce, refresh_token, now)
+
+
+def sign_user_tokens(
+    rt: Runtime, tenant: Tenant, client: Client, prepared: PreparedTokens
+) -> dict[str, Any]:
+    subject = prepared.subject
+    access_token = issue_access_token(
+        rt, tenant, subject, ttl=client.access_token_ttl, now=prepared.now
+    )
+    body: dict[str, Any] = {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": client.access_token_ttl,
+        "scope": subject.scope,
+    }
+    if "openid" in subject.scope.split():
+        body["id_token"] = issue_id_token(
+            rt,
+            tenant,
+            client,
+            customer=prepared.customer,
+            scope=subject.scope,
+            nonce=prepared.nonce,
+            auth_time=subject.auth_time,
+            session_id=subject.session_id,
+            access_token=access_token,
+            now=prepared.now,
+        )
+    if prepared.refresh_token:
+        body["refresh_token"] = prepared.refresh_token
+    return body

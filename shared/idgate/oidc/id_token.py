@@ -1,0 +1,65 @@
+"""ID tokens (OIDC Core §2, §3.1.3.6 at_hash, §3.1.3.7 validation rules the RP applies)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from idgate.clients import Client
+from idgate.crypto.digests import b64url
+from idgate.customers import Customer
+from idgate.jwt_signing import InvalidJwt, sign_jwt, verify_jwt
+from idgate.oidc.claims import claims_for_scope
+from idgate.runtime import Runtime
+from idgate.tenants import Tenant, issuer_url
+
+ID_TOKEN_TTL = 3600
+
+
+def token_half_hash(token: str, alg: str) -> str:
+    """at_hash: the left half of the hash of the token, with the hash of the JWS alg."""
+    digest = (hashlib.sha512 if alg == "EdDSA" else hashlib.sha256)(token.encode("ascii")).digest()
+    return b64url(digest[: len(digest) // 2])
+
+
+def issue_id_token(
+    rt: Runtime,
+    tenant: Tenant,
+    client: Client,
+    *,
+    customer: Customer,
+    scope: str,
+    nonce: str | None,
+    auth_time: float | None,
+    session_id: str | None,
+    access_token: str,
+    now: float,
+) -> str:
+    claims: dict[str, Any] = {
+        "iss": issuer_url(rt, tenant),
+        "sub": customer.id,
+        "aud": client.client_id,
+        "azp": client.client_id,
+        "iat": int(now),
+        "exp": int(now) + ID_TOKEN_TTL,
+        "at_hash": token_half_hash(access_token, client.id_token_alg),
+    }
+    if auth_time is not None:
+        claims["auth_time"] = int(auth_time)
+    if nonce:
+        claims["nonce"] = nonce
+    if session_id:
+        claims["sid"] = session_id
+    claims.update(claims_for_scope(customer, scope))
+    return sign_jwt(rt, tenant.id, claims, alg=client.id_token_alg, typ="JWT")
+
+
+def decode_id_token_hint(rt: Runtime, tenant: Tenant, token: str) -> dict[str, Any] | None:
+    """Claims of an ID token this tenant issued; an expired one is still a valid hint
+    (RP-Initiated Logout §2)."""
+    try:
+        return verify_jwt(
+            rt, tenant.id, token, issuer=issuer_url(rt, tenant), typ=None, verify_exp=False
+        )
+    except InvalidJwt:
+        return None

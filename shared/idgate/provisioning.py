@@ -1,0 +1,55 @@
+"""Provisioning used by the CLI and the local demo: schema migration and the operator
+commands that create tenants, clients and customers, each in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from idgate.clients import Client, register_client
+from idgate.customers import Customer, create_customer
+from idgate.data_keys import create_data_key
+from idgate.errors import NotFound
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.storage.migrations import upgrade_to_head
+from idgate.storage.tables import tenants
+from idgate.tenants import Tenant, find_tenant
+from idgate.tenants import create_tenant as insert_tenant
+
+
+def prepare_database(rt: Runtime) -> None:
+    upgrade_to_head(rt.engine, rt.settings)
+
+
+def create_tenant(rt: Runtime, *, slug: str, name: str | None) -> Tenant:
+    with database.write(rt.engine) as conn:
+        tenant = insert_tenant(conn, slug=slug, name=name, now=rt.now())
+        create_data_key(rt, conn, tenant.id)
+    return tenant
+
+
+def existing_tenant(rt: Runtime, slug: str) -> Tenant:
+    with database.read(rt.engine) as conn:
+        tenant = find_tenant(conn, slug)
+    if tenant is None:
+        raise NotFound(f"no tenant with slug '{slug}'")
+    return tenant
+
+
+def create_client(rt: Runtime, slug: str, **fields: object) -> tuple[Client, str | None]:
+    tenant = existing_tenant(rt, slug)
+    with database.write(rt.engine) as conn:
+        return register_client(rt, conn, tenant=tenant, **fields)  # type: ignore[arg-type]
+
+
+def create_user(rt: Runtime, slug: str, *, email: str, password: str, name: str | None) -> Customer:
+    tenant = existing_tenant(rt, slug)
+    with database.write(rt.engine) as conn:
+        return create_customer(
+            conn, tenant_id=tenant.id, email=email, password=password, name=name, now=rt.now()
+        )
+
+
+def database_is_empty(rt: Runtime) -> bool:
+    with database.read(rt.engine) as conn:
+        return conn.execute(select(func.count()).select_from(tenants)).scalar_one() == 0

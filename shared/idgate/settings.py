@@ -1,0 +1,59 @@
+"""Process settings, read once from ``IDGATE_*`` environment variables.
+
+Per-tenant policy lives in the database; this module only holds what a process needs to
+start: where the database is, the public URL the issuers derive from, and which key and
+mail providers to use. Unsafe combinations are refused at start-up in production mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDGATE_", extra="ignore")
+
+    env: Literal["local", "production"] = "local"
+    database_url: str = "sqlite:///./idgate.db"
+    public_url: str | None = None
+    master_key: str | None = None
+    master_key_file: Path = Path(".idgate/master.key")
+    key_provider: Literal["local", "kms"] = "local"
+    kms_key_id: str | None = None
+    aws_endpoint_url: str | None = None
+    mail_provider: Literal["outbox", "ses"] = "outbox"
+    mail_from: str = "no-reply@idgate.local"
+    migrations_dir: Path = _REPO_ROOT / "infra" / "migrations"
+    db_pool_size: int = 2
+    db_max_overflow: int = 2
+    cache_ttl_seconds: float = 30.0
+    log_level: str = "INFO"
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.key_provider == "kms" and not self.kms_key_id:
+            raise ValueError("IDGATE_KMS_KEY_ID is required when IDGATE_KEY_PROVIDER=kms")
+        if self.env == "production":
+            if not self.public_url or not self.public_url.startswith("https://"):
+                raise ValueError("IDGATE_PUBLIC_URL must be an https:// URL in production")
+            if self.key_provider == "local" and not self.master_key:
+                raise ValueError(
+                    "production needs IDGATE_MASTER_KEY or IDGATE_KEY_PROVIDER=kms; "
+                    "a key file on local disk is for development only"
+                )
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return bool(self.public_url and self.public_url.startswith("https://"))

@@ -1,0 +1,233 @@
+"""SQLAlchemy Core tables: the one schema for SQLite and PostgreSQL.
+
+Every tenant-owned table carries ``tenant_id``. Bearer artifacts (codes, refresh tokens,
+device codes, session cookies, interaction ids) are stored only as SHA-256 digests in a
+``digest`` column; times are UNIX seconds as floats so both databases compare them the
+same way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _tenant_fk() -> Column[str]:
+    return Column(
+        "tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("slug", String(63), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+tenant_data_keys = Table(
+    "tenant_data_keys",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    _tenant_fk(),
+    Column("alg", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("private_key", LargeBinary, nullable=False),
+    Column("public_jwk", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_signing_keys_tenant_alg", "tenant_id", "alg", "status"),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _tenant_fk(),
+    Column("client_id", String(128), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("client_type", String(16), nullable=False),
+    Column("secret_digest", String(64)),
+    Column("redirect_uris", JSON, nullable=False),
+    Column("post_logout_redirect_uris", JSON, nullable=False),
+    Column("grant_types", JSON, nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("id_token_alg", String(16), nullable=False),
+    Column("access_token_ttl", Integer, nullable=False),
+    Column("refresh_token_ttl", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("tenant_id", "client_id", name="uq_clients_tenant_client_id"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _tenant_fk(),
+    Column("email", String(320), nullable=False),
+    Column("email_verified", Boolean, nullable=False),
+    Column("name", String(200)),
+    Column("password_hash", Text),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("tenant_id", "email", name="uq_customers_tenant_email"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _tenant_fk(),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column(
+        "customer_id", String(36), ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("auth_time", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("ended_at", Float),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    _tenant_fk(),
+    Column(
+        "customer_id", String(36), ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("client_id", String(128), primary_key=True),
+    Column("scopes", JSON, nullable=False),
+    Column("granted_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    _tenant_fk(),
+    Column("kind", String(16), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("login_session_id", String(36)),
+    Column("consent_given", Boolean, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+token_families = Table(
+    "token_families",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _tenant_fk(),
+    Column("client_id", String(128), nullable=False),
+    Column("customer_id", String(36), ForeignKey("customers.id", ondelete="CASCADE")),
+    Column("session_id", String(36)),
+    Column("scope", Text, nullable=False),
+    Column("auth_time", Float),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+    Index("ix_token_families_session", "session_id"),
+)
+
+authorization_codes = Table(
+    "authorization_codes",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    _tenant_fk(),
+    Column(
+        "family_id", String(36), ForeignKey("token_families.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("client_id", String(128), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("code_challenge", String(128), nullable=False),
+    Column("nonce", Text),
+    Column("expires_at", Float, nullable=False),
+    Column("consumed_at", Float),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    _tenant_fk(),
+    Column(
+        "family_id", String(36), ForeignKey("token_families.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("client_id", String(128), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float),
+    Index("ix_refresh_tokens_family", "family_id"),
+)
+
+revoked_access_tokens = Table(
+    "revoked_access_tokens",
+    metadata,
+    Column("jti", String(64), primary_key=True),
+    _tenant_fk(),
+    Column("expires_at", Float, nullable=False),
+)
+
+device_codes = Table(
+    "device_codes",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    _tenant_fk(),
+    Column("user_code_digest", String(64), nullable=False, unique=True),
+    Column("client_id", String(128), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("interval", Integer, nullable=False),
+    Column("last_polled_at", Float),
+    Column("customer_id", String(36), ForeignKey("customers.id", ondelete="CASCADE")),
+    Column("auth_time", Float),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant_id", String(36)),
+    Column("sender", String(320), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)

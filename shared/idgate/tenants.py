@@ -1,0 +1,86 @@
+"""Organizations (tenants): creation, lookup, and the issuer each one serves.
+
+A tenant's issuer is ``{public_url}/t/{slug}`` (OIDC Discovery §4: the discovery document
+lives under the issuer path).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from idgate.errors import Conflict, NotFound, TenantUnavailable, ValidationFailed
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.storage.tables import tenants
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset({"api", "admin", "demo-rp", "static", "health", "metrics"})
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: str
+    slug: str
+    name: str
+    status: str
+    tier: str
+
+
+def _from_row(row: object) -> Tenant:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Tenant(id=m["id"], slug=m["slug"], name=m["name"], status=m["status"], tier=m["tier"])
+
+
+def create_tenant(
+    conn: Connection, *, slug: str, name: str | None, now: float, status: str = "active"
+) -> Tenant:
+    if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
+        raise ValidationFailed(
+            "slug must be 1-63 lowercase letters, digits or hyphens, not starting or ending "
+            "with a hyphen, and not a reserved word"
+        )
+    tenant = Tenant(id=str(uuid.uuid4()), slug=slug, name=name or slug, status=status, tier="free")
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(tenants).values(
+                    id=tenant.id,
+                    slug=slug,
+                    name=tenant.name,
+                    status=status,
+                    tier="free",
+                    created_at=now,
+                )
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"a tenant with slug '{slug}' already exists") from exc
+    return tenant
+
+
+def find_tenant(conn: Connection, slug: str) -> Tenant | None:
+    row = conn.execute(select(tenants).where(tenants.c.slug == slug)).first()
+    return _from_row(row) if row else None
+
+
+def serving_tenant(rt: Runtime, slug: str) -> Tenant:
+    """The tenant behind an issuer path, cached per process; only active tenants serve."""
+
+    def load() -> Tenant | None:
+        with database.read(rt.engine) as conn:
+            return find_tenant(conn, slug)
+
+    tenant = rt.cache.get_or_load(("tenant", slug), load)
+    if tenant is None:
+        raise NotFound("unknown tenant")
+    if tenant.status != "active":
+        raise TenantUnavailable("this organization is not active")
+    return tenant
+
+
+def issuer_url(rt: Runtime, tenant: Tenant) -> str:
+    return f"{rt.public_url}/t/{tenant.slug}"

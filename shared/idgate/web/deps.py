@@ -1,0 +1,53 @@
+"""Typed FastAPI dependencies shared by every function."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request, Response
+
+from idgate.runtime import Runtime, current_runtime
+from idgate.sessions import Session, current_session
+from idgate.tenants import Tenant, serving_tenant
+
+SESSION_COOKIE = "idgate_session"
+
+
+def _runtime() -> Runtime:
+    return current_runtime()
+
+
+def _tenant(tenant: Annotated[str, Path()], rt: Annotated[Runtime, Depends(_runtime)]) -> Tenant:
+    return serving_tenant(rt, tenant)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+TenantDep = Annotated[Tenant, Depends(_tenant)]
+
+
+def browser_session(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Session | None:
+    return current_session(rt, tenant.id, request.cookies.get(SESSION_COOKIE))
+
+
+SessionDep = Annotated[Session | None, Depends(browser_session)]
+
+
+def set_session_cookie(response: Response, rt: Runtime, tenant: Tenant, cookie: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        path=f"/t/{tenant.slug}/",
+        httponly=True,
+        samesite="lax",
+        secure=rt.settings.secure_cookies,
+    )
+
+
+def clear_session_cookie(response: Response, rt: Runtime, tenant: Tenant) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path=f"/t/{tenant.slug}/",
+        httponly=True,
+        samesite="lax",
+        secure=rt.settings.secure_cookies,
+    )

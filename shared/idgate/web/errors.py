@@ -1,0 +1,89 @@
+"""Rendering errors, once, for every function (RFC 6749 §5.2, RFC 6750 §3, OIDC Core
+§3.1.2.6). Browsers (Accept: text/html) get an HTML page, everything else JSON; nothing
+ever shows a stack trace, and a description never carries a secret."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from idgate.errors import IdgateError, InvalidToken, OAuthError, RedirectError
+from idgate.oauth.authorize import error_redirect_url
+from idgate.oauth.client_auth import BasicAuthFailed
+from idgate.runtime import current_runtime
+from idgate.web.pages import render
+
+log = structlog.get_logger("idgate.errors")
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_response(
+    request: Request, status: int, error: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    if wants_html(request):
+        return render(request, "error.html", status_code=status, error=error, message=message)
+    body = {"error": error, "error_description": message, "message": message}
+    return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+
+async def _redirect_error(request: Request, exc: Exception) -> Response:
+    exc = cast(RedirectError, exc)
+    issuer = f"{current_runtime().public_url}/t/{request.path_params.get('tenant', '')}"
+    return RedirectResponse(error_redirect_url(issuer, exc), status_code=302, headers=NO_STORE)
+
+
+async def _idgate_error(request: Request, exc: Exception) -> Response:
+    exc = cast(IdgateError, exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, BasicAuthFailed):
+        headers["WWW-Authenticate"] = 'Basic realm="idgate"'
+    elif isinstance(exc, InvalidToken):
+        headers["WWW-Authenticate"] = (
+            f'Bearer error="invalid_token", error_description="{exc.description}"'
+        )
+    error = exc.error if isinstance(exc, OAuthError) else _generic_code(exc.status_code)
+    return error_response(request, exc.status_code, error, exc.description, headers)
+
+
+def _generic_code(status: int) -> str:
+    return {404: "not_found", 409: "conflict", 403: "forbidden", 401: "unauthorized"}.get(
+        status, "invalid_request"
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    return error_response(request, 400, "invalid_request", "the request is malformed")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    exc = cast(StarletteHTTPException, exc)
+    return error_response(
+        request,
+        exc.status_code,
+        _generic_code(exc.status_code),
+        str(exc.detail),
+        dict(exc.headers or {}),
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", path=request.url.path)
+    return error_response(request, 500, "server_error", "an unexpected error occurred")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RedirectError, _redirect_error)
+    app.add_exception_handler(IdgateError, _idgate_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,178 @@
+"""Fixtures shared by every kind of test: a migrated database (SQLite, and PostgreSQL when
+IDGATE_TEST_POSTGRES_URL is set), a runtime with a controllable clock, and a tenant with
+one client of each kind and a customer."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from idgate import provisioning
+from idgate.runtime import Runtime, install_runtime
+from idgate.settings import Settings
+from idgate.storage.database import normalize_url
+from idgate.storage.tables import metadata
+
+PUBLIC_URL = "http://testserver"
+MASTER_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode().rstrip("=")
+POSTGRES_URL = os.environ.get("IDGATE_TEST_POSTGRES_URL")
+PASSWORD = "correct horse battery"
+WEB_SECRET = "web-client-secret-0123456789-abcdefghij"
+SERVICE_SECRET = "service-client-secret-0123456789-abcdef"
+
+
+class FakeClock:
+    """A clock tests move by hand, starting at the real time."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _settings(database_url: str, tmp: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        public_url=PUBLIC_URL,
+        master_key=MASTER_KEY,
+        master_key_file=tmp / "unused.key",
+    )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per test session, copied for each test (much faster)."""
+    path = tmp_path_factory.mktemp("template") / "idgate.db"
+    runtime = Runtime(_settings(f"sqlite:///{path}", path.parent))
+    provisioning.prepare_database(runtime)
+    runtime.engine.dispose()  # checkpoints the WAL into the file we copy
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    assert POSTGRES_URL, "IDGATE_TEST_POSTGRES_URL is not set"
+    url = normalize_url(POSTGRES_URL)
+    runtime = Runtime(_settings(url, tmp_path_factory.mktemp("pg")))
+    provisioning.prepare_database(runtime)
+    runtime.engine.dispose()
+    return url
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(table.name for table in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    engine.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and not POSTGRES_URL:
+        pytest.skip("IDGATE_TEST_POSTGRES_URL is not set")
+    return str(request.param)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def rt(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> Iterator[Runtime]:
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_migrated")
+        _truncate_postgres(url)
+    else:
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, tmp_path / "idgate.db")
+        url = f"sqlite:///{tmp_path / 'idgate.db'}"
+    runtime = Runtime(_settings(url, tmp_path), clock=clock)
+    install_runtime(runtime)
+    yield runtime
+    install_runtime(None)
+    runtime.engine.dispose()
+
+
+@dataclass(frozen=True)
+class TenantFixture:
+    slug: str
+    issuer: str
+    customer_id: str
+    email: str
+    password: str
+
+
+@pytest.fixture
+def acme(rt: Runtime) -> TenantFixture:
+    """Tenant ``acme`` with: ``web`` (confidential, code + refresh), ``spa`` (public, code +
+    refresh), ``service`` (client_credentials), ``tv`` (public, device flow), and customer
+    alice@example.com."""
+    provisioning.create_tenant(rt, slug="acme", name="Acme Inc")
+    provisioning.create_client(
+        rt,
+        "acme",
+        client_id="web",
+        name="Acme Web",
+        client_type="confidential",
+        secret=WEB_SECRET,
+        redirect_uris=["https://app.example.com/callback"],
+        post_logout_redirect_uris=["https://app.example.com/bye"],
+        grants=["authorization_code", "refresh_token"],
+    )
+    provisioning.create_client(
+        rt,
+        "acme",
+        client_id="spa",
+        name="Acme SPA",
+        client_type="public",
+        secret=None,
+        redirect_uris=["http://127.0.0.1:5173/callback"],
+        post_logout_redirect_uris=[],
+        grants=["authorization_code", "refresh_token"],
+    )
+    provisioning.create_client(
+        rt,
+        "acme",
+        client_id="service",
+        name="Acme Service",
+        client_type="confidential",
+        secret=SERVICE_SECRET,
+        redirect_uris=[],
+        post_logout_redirect_uris=[],
+        grants=["client_credentials"],
+    )
+    provisioning.create_client(
+        rt,
+        "acme",
+        client_id="tv",
+        name="Acme TV",
+        client_type="public",
+        secret=None,
+        redirect_uris=[],
+        post_logout_redirect_uris=[],
+        grants=["device_code", "refresh_token"],
+    )
+    customer = provisioning.create_user(
+        rt, "acme", email="alice@example.com", password=PASSWORD, name="Alice Liddell"
+    )
+    return TenantFixture("acme", f"{PUBLIC_URL}/t/acme", customer.id, customer.email, PASSWORD)
