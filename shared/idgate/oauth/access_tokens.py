@@ -75,7 +75,9 @@ def access_token_is_revoked(conn: Connection, *, tenant_id: str, claims: dict[st
     if revoked is not None:
         return True
     family_id = claims.get("fid")
-    return bool(family_id) and not family_is_active(conn, tenant_id=tenant_id, family_id=family_id)
+    if not isinstance(family_id, str):
+        return False
+    return not family_is_active(conn, tenant_id=tenant_id, family_id=family_id)
 
 
 def revoke_access_token(conn: Connection, *, tenant_id: str, claims: dict[str, Any]) -> None:

@@ -44,6 +44,8 @@ Outcome = RedirectTo | NeedsLogin | NeedsConsent
 
 def authorization_response_url(redirect_uri: str, params: dict[str, str | None]) -> str:
     query = urlencode({k: v for k, v in params.items() if v is not None})
+    if not query:
+        return redirect_uri
     return f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}"
 
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs idgate's checks and whole test suite on this machine, installing what they need:
+# Debian chromium (browser tests), PostgreSQL (the Postgres suite), the Python venv with the
+# dev extras, and a separate tools venv for the SAM/cfn-lint template checks.
+# Usage: local/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_cmd=""
+[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+
+apt_packages=()
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+command -v pg_ctlcluster >/dev/null 2>&1 || apt_packages+=(postgresql)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "installing ${apt_packages[*]} from Debian packages"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  version=$(ls /etc/postgresql | sort -n | tail -1)
+  $sudo_cmd pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+(cd /tmp && $sudo_cmd runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 <<'SQL'
+SELECT 'CREATE ROLE idgate LOGIN PASSWORD ''idgate'''
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'idgate') \gexec
+SELECT 'CREATE DATABASE idgate_test OWNER idgate'
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'idgate_test') \gexec
+SQL
+)
+export IDGATE_TEST_POSTGRES_URL="${IDGATE_TEST_POSTGRES_URL:-postgresql+psycopg://idgate:idgate@127.0.0.1:5432/idgate_test}"
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+if [ ! -x .tools-venv/bin/cfn-lint ]; then
+  python3 -m venv .tools-venv
+  .tools-venv/bin/pip install -q --disable-pip-version-check "aws-sam-cli==1.170.0" cfn-lint
+fi
+export SAM_CLI_TELEMETRY=0
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
