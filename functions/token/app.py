@@ -55,10 +55,16 @@ async def revocation(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Res
     return Response(status_code=200, headers=NO_STORE)
 
 
-@router.api_route("/userinfo", methods=["GET", "POST"])
-async def userinfo_endpoint(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
+@router.get("/userinfo")
+async def userinfo_get(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
     body = userinfo(rt, tenant, authorization=request.headers.get("authorization"))
     return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post("/userinfo")
+async def userinfo_post(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
+    """OIDC Core §5.3.1: the UserInfo endpoint supports GET and POST alike."""
+    return await userinfo_get(request, rt, tenant)
 
 
 app = create_app(router, title="idgate token")

@@ -9,15 +9,15 @@ stored only as an HMAC-SHA256 digest.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.digests import random_token, secret_digest
 from idgate.data_keys import client_secret_pepper
-from idgate.errors import Conflict, ValidationFailed
+from idgate.errors import Conflict, NotFound, ValidationFailed
 from idgate.keys import ID_TOKEN_DEFAULT_ALG, SUPPORTED_ALGS
 from idgate.runtime import Runtime
 from idgate.storage import database
@@ -56,6 +56,7 @@ class Client:
     id_token_alg: str
     access_token_ttl: int
     refresh_token_ttl: int
+    audience: str | None = None
 
     @property
     def is_confidential(self) -> bool:
@@ -94,59 +95,135 @@ def register_client(
     id_token_alg: str = ID_TOKEN_DEFAULT_ALG,
     access_token_ttl: int = 300,
     refresh_token_ttl: int = 30 * 24 * 3600,
+    audience: str | None = None,
 ) -> tuple[Client, str | None]:
     """Register a client; returns it and the plaintext secret when one was generated."""
-    if client_type not in ("confidential", "public"):
-        raise ValidationFailed("client type must be confidential or public")
-    if not client_id or len(client_id) > 128:
-        raise ValidationFailed("client id must be 1-128 characters")
     unknown = [g for g in grants if g not in GRANT_TYPE_NAMES]
-    if unknown or not grants:
-        raise ValidationFailed(
-            f"grants must be among {', '.join(GRANT_TYPE_NAMES)}; got {', '.join(grants) or 'none'}"
-        )
-    if client_type == "public" and "client_credentials" in grants:
-        raise ValidationFailed("client_credentials needs a confidential client")
-    if "authorization_code" in grants and not redirect_uris:
-        raise ValidationFailed("authorization_code needs at least one redirect URI")
-    for uri in [*redirect_uris, *post_logout_redirect_uris]:
-        check_redirect_uri_syntax(uri)
-    scopes = list(scopes or SUPPORTED_SCOPES)
-    if any(s not in SUPPORTED_SCOPES for s in scopes):
-        raise ValidationFailed(f"scopes must be among {', '.join(SUPPORTED_SCOPES)}")
-    if id_token_alg not in SUPPORTED_ALGS:
-        raise ValidationFailed(f"signing algorithm must be one of {', '.join(SUPPORTED_ALGS)}")
+    if unknown:
+        raise ValidationFailed(f"grants must be among {', '.join(GRANT_TYPE_NAMES)}")
     generated = None
-    if client_type == "confidential":
-        if secret is None:
-            secret = generated = random_token(32)
-        elif len(secret) < MIN_SECRET_LENGTH:
-            raise ValidationFailed(f"client secret must be at least {MIN_SECRET_LENGTH} characters")
-    elif secret is not None:
-        raise ValidationFailed("public clients have no secret")
-    digest = secret_digest(secret, client_secret_pepper(rt, tenant.id)) if secret else None
+    if client_type != "confidential":
+        if secret is not None:
+            raise ValidationFailed("public clients have no secret")
+    elif secret is None:
+        secret = generated = random_token(32)
+    elif len(secret) < MIN_SECRET_LENGTH:
+        raise ValidationFailed(f"client secret must be at least {MIN_SECRET_LENGTH} characters")
     client = Client(
         id=str(uuid.uuid4()),
         tenant_id=tenant.id,
         client_id=client_id,
         name=name or client_id,
         client_type=client_type,
-        secret_digest=digest,
+        secret_digest=secret_digest(secret, client_secret_pepper(rt, tenant.id))
+        if secret
+        else None,
         redirect_uris=tuple(redirect_uris),
         post_logout_redirect_uris=tuple(post_logout_redirect_uris),
         grant_types=tuple(GRANT_TYPE_NAMES[g] for g in grants),
-        scopes=tuple(scopes),
+        scopes=tuple(scopes or SUPPORTED_SCOPES),
         id_token_alg=id_token_alg,
         access_token_ttl=access_token_ttl,
         refresh_token_ttl=refresh_token_ttl,
+        audience=audience,
     )
-    values = {k: list(v) if isinstance(v, tuple) else v for k, v in client.__dict__.items()}
+    check_client_settings(client)
     try:
         with conn.begin_nested():
-            conn.execute(insert(clients).values(**values, created_at=rt.now()))
+            conn.execute(insert(clients).values(**_row_values(client), created_at=rt.now()))
     except IntegrityError as exc:
         raise Conflict(f"client '{client_id}' already exists in tenant '{tenant.slug}'") from exc
     return client, generated
+
+
+def check_client_settings(client: Client) -> None:
+    if client.client_type not in ("confidential", "public"):
+        raise ValidationFailed("client type must be confidential or public")
+    if not client.client_id or len(client.client_id) > 128:
+        raise ValidationFailed("client id must be 1-128 characters")
+    if not client.grant_types:
+        raise ValidationFailed(f"grants must be among {', '.join(GRANT_TYPE_NAMES)}")
+    if not client.is_confidential and client.allows_grant("client_credentials"):
+        raise ValidationFailed("client_credentials needs a confidential client")
+    if client.allows_grant("authorization_code") and not client.redirect_uris:
+        raise ValidationFailed("authorization_code needs at least one redirect URI")
+    for uri in [*client.redirect_uris, *client.post_logout_redirect_uris]:
+        check_redirect_uri_syntax(uri)
+    if any(s not in SUPPORTED_SCOPES for s in client.scopes):
+        raise ValidationFailed(f"scopes must be among {', '.join(SUPPORTED_SCOPES)}")
+    if client.id_token_alg not in SUPPORTED_ALGS:
+        raise ValidationFailed(f"signing algorithm must be one of {', '.join(SUPPORTED_ALGS)}")
+
+
+def _row_values(client: Client) -> dict[str, object]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in client.__dict__.items()}
+
+
+def _client_from_row(row: object) -> Client:
+    m = dict(row._mapping)  # type: ignore[attr-defined]
+    m.pop("created_at")
+    for key in ("redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes"):
+        m[key] = tuple(m[key])
+    return Client(**m)
+
+
+def list_clients(conn: Connection, tenant_id: str) -> list[Client]:
+    query = select(clients).where(clients.c.tenant_id == tenant_id).order_by(clients.c.client_id)
+    return [_client_from_row(row) for row in conn.execute(query)]
+
+
+def load_client(conn: Connection, tenant_id: str, client_id: str) -> Client:
+    row = conn.execute(
+        select(clients).where(clients.c.tenant_id == tenant_id, clients.c.client_id == client_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no application '{client_id}'")
+    return _client_from_row(row)
+
+
+def update_client(
+    rt: Runtime,
+    conn: Connection,
+    tenant_id: str,
+    client_id: str,
+    *,
+    grants: list[str] | None = None,
+    **changes: object,
+) -> Client:
+    """Change a client's settings (validated like a new one); the id and type stay."""
+    current = load_client(conn, tenant_id, client_id)
+    updates = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in changes.items() if v is not None
+    }
+    if grants is not None:
+        if any(g not in GRANT_TYPE_NAMES for g in grants):
+            raise ValidationFailed(f"grants must be among {', '.join(GRANT_TYPE_NAMES)}")
+        updates["grant_types"] = tuple(GRANT_TYPE_NAMES[g] for g in grants)
+    client = replace(current, **updates)  # type: ignore[arg-type]
+    check_client_settings(client)
+    values = _row_values(client)
+    conn.execute(
+        update(clients).where(clients.c.id == client.id).values(**{k: values[k] for k in updates})
+    )
+    rt.cache.invalidate(("client", tenant_id, client_id))
+    return client
+
+
+def rotate_client_secret(rt: Runtime, conn: Connection, tenant_id: str, client_id: str) -> str:
+    client = load_client(conn, tenant_id, client_id)
+    if not client.is_confidential:
+        raise ValidationFailed("public clients have no secret")
+    secret = random_token(32)
+    digest = secret_digest(secret, client_secret_pepper(rt, tenant_id))
+    conn.execute(update(clients).where(clients.c.id == client.id).values(secret_digest=digest))
+    rt.cache.invalidate(("client", tenant_id, client_id))
+    return secret
+
+
+def delete_client(rt: Runtime, conn: Connection, tenant_id: str, client_id: str) -> None:
+    client = load_client(conn, tenant_id, client_id)
+    conn.execute(delete(clients).where(clients.c.id == client.id))
+    rt.cache.invalidate(("client", tenant_id, client_id))
 
 
 def find_client(rt: Runtime, tenant_id: str, client_id: str) -> Client | None:
@@ -156,12 +233,6 @@ def find_client(rt: Runtime, tenant_id: str, client_id: str) -> Client | None:
         )
         with database.read(rt.engine) as conn:
             row = conn.execute(query).first()
-        if row is None:
-            return None
-        m = dict(row._mapping)
-        m.pop("created_at")
-        for key in ("redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes"):
-            m[key] = tuple(m[key])
-        return Client(**m)
+        return _client_from_row(row) if row else None
 
     return rt.cache.get_or_load(("client", tenant_id, client_id), load)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 
 class IdgateError(Exception):
-    """Base of every error the core raises on purpose."""
+    """Base of every error the core raises on purpose. ``error`` is the machine-readable
+    code in the response body (the OAuth error code for OAuth errors)."""
 
     status_code = 400
+    error = "invalid_request"
 
     def __init__(self, description: str = "") -> None:
         super().__init__(description)
@@ -21,18 +23,43 @@ class IdgateError(Exception):
 
 class NotFound(IdgateError):
     status_code = 404
+    error = "not_found"
 
 
 class Conflict(IdgateError):
     status_code = 409
+    error = "conflict"
 
 
 class ValidationFailed(IdgateError):
     """Operator input (CLI, admin API) that breaks a rule."""
 
+    error = "validation_failed"
+
+
+class NotAuthenticated(IdgateError):
+    """The control plane needs a valid operator access token."""
+
+    status_code = 401
+    error = "unauthorized"
+
+
+class Forbidden(IdgateError):
+    """The operator lacks the permission the call needs."""
+
+    status_code = 403
+    error = "forbidden"
+
+
+class LimitReached(IdgateError):
+    """A tier limit (applications, monthly active customers, feature) stops the change."""
+
+    status_code = 403
+    error = "limit_reached"
+
 
 class OAuthError(IdgateError):
-    error = "invalid_request"
+    """An error with an OAuth / OIDC error code."""
 
 
 class InvalidRequest(OAuthError):

@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from idgate.customers import authenticate_customer
+from idgate.audit import record
+from idgate.control.tiers import note_monthly_activity
+from idgate.customers import authenticate_customer, normalize_email
 from idgate.errors import IdgateError
 from idgate.interactions import Interaction, find_interaction, mark_interaction
+from idgate.observability import metrics
 from idgate.runtime import Runtime
 from idgate.sessions import Session, start_session
 from idgate.storage import database
@@ -56,10 +59,19 @@ def sign_in(
     with database.read(rt.engine) as conn:
         customer = authenticate_customer(conn, tenant_id=tenant.id, email=email, password=password)
     if customer is None:
+        metrics.login_attempt("failure")
+        with database.write(rt.engine) as conn:
+            record(conn, tenant_id=tenant.id, actor="anonymous", action="login.failed",
+                   target=normalize_email(email)[:200], now=now)
         raise SignInFailed("The email or password is incorrect.")
     with database.write(rt.engine) as conn:
+        note_monthly_activity(conn, tenant_id=tenant.id, tier_name=tenant.tier,
+                              customer_id=customer.id, now=now)
         cookie, session = start_session(conn, tenant_id=tenant.id, customer_id=customer.id, now=now)
         mark_interaction(conn, interaction_id, login_session_id=session.id)
+        record(conn, tenant_id=tenant.id, actor=f"customer:{customer.id}", action="login.succeeded",
+               target=customer.email, details={"session_id": session.id}, now=now)
+    metrics.login_attempt("success")
     signed_in = Interaction(
         interaction.id, interaction.kind, interaction.params, session.id, interaction.consent_given
     )

@@ -19,7 +19,10 @@ from idgate.storage import database
 from idgate.storage.tables import tenants
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-RESERVED_SLUGS = frozenset({"api", "admin", "demo-rp", "static", "health", "metrics"})
+PLATFORM_SLUG = "platform"
+RESERVED_SLUGS = frozenset(
+    {"api", "admin", "demo-rp", "static", "health", "metrics", PLATFORM_SLUG}
+)
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,15 @@ def _from_row(row: object) -> Tenant:
 
 
 def create_tenant(
-    conn: Connection, *, slug: str, name: str | None, now: float, status: str = "active"
+    conn: Connection,
+    *,
+    slug: str,
+    name: str | None,
+    now: float,
+    status: str = "active",
+    reserved_ok: bool = False,
 ) -> Tenant:
-    if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
+    if not SLUG_PATTERN.match(slug) or (slug in RESERVED_SLUGS and not reserved_ok):
         raise ValidationFailed(
             "slug must be 1-63 lowercase letters, digits or hyphens, not starting or ending "
             "with a hyphen, and not a reserved word"

@@ -23,6 +23,12 @@ class KmsKeyWrapper:
         )
         return response["Plaintext"], response["CiphertextBlob"]
 
+    def wrap(self, data_key: bytes, tenant_id: str) -> bytes:
+        response = self._client.encrypt(
+            KeyId=self._key_id, Plaintext=data_key, EncryptionContext={"tenant_id": tenant_id}
+        )
+        return bytes(response["CiphertextBlob"])
+
     def unwrap(self, wrapped_key: bytes, tenant_id: str) -> bytes:
         response = self._client.decrypt(
             CiphertextBlob=wrapped_key, EncryptionContext={"tenant_id": tenant_id}

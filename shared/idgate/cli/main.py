@@ -18,9 +18,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (organizations).")
 client_app = typer.Typer(no_args_is_help=True, help="Manage applications (OAuth clients).")
 user_app = typer.Typer(no_args_is_help=True, help="Manage customers (end users).")
+mail_app = typer.Typer(no_args_is_help=True, help="Read the local mail outbox.")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(client_app, name="client")
 app.add_typer(user_app, name="user")
+app.add_typer(mail_app, name="mail")
 
 
 def _runtime() -> Runtime:
@@ -42,11 +44,19 @@ def _fail(exc: IdgateError) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    emulate_aws: Annotated[
+        bool, typer.Option("--emulate-aws", help="Use KMS and SES emulated by moto, in-process.")
+    ] = False,
 ) -> None:
     """Run every flow, the demo relying party and the dev pages in one process."""
+    import importlib.util
+
     from local.server import run
 
-    run(host=host, port=port)
+    if emulate_aws and importlib.util.find_spec("moto") is None:
+        typer.echo("error: --emulate-aws needs moto and boto3: pip install -e '.[dev]'", err=True)
+        raise typer.Exit(1)
+    run(host=host, port=port, emulate_aws=emulate_aws)
 
 
 @tenant_app.command("create")
@@ -114,3 +124,24 @@ def user_create(
     except IdgateError as exc:
         _fail(exc)
     typer.echo(f"created user {customer.email} ({customer.id}) in tenant {slug}")
+
+
+@mail_app.command("outbox")
+def mail_outbox(
+    limit: Annotated[int, typer.Option(min=1, help="How many messages, newest first.")] = 10,
+) -> None:
+    """Show the mail the local outbox stored instead of sending (IDGATE_MAIL_PROVIDER=outbox)."""
+    from datetime import UTC, datetime
+
+    from idgate.mail import recent_outbox
+
+    rt = _runtime()
+    if rt.settings.mail_provider != "outbox":
+        typer.echo(f"note: IDGATE_MAIL_PROVIDER={rt.settings.mail_provider}; mail is not stored")
+    messages = recent_outbox(rt, limit=limit)
+    if not messages:
+        typer.echo("the outbox is empty")
+    for message in messages:
+        sent = datetime.fromtimestamp(message.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        typer.echo(f"--- {sent} UTC  {message.sender} -> {message.recipient}")
+        typer.echo(f"Subject: {message.subject}\n\n{message.text_body}\n")

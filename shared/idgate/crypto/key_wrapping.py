@@ -25,6 +25,9 @@ class KeyWrapper(Protocol):
     def new_data_key(self, tenant_id: str) -> tuple[bytes, bytes]:
         """Return ``(plaintext_key, wrapped_key)`` for a new 256-bit data key."""
 
+    def wrap(self, data_key: bytes, tenant_id: str) -> bytes:
+        """Wrap an existing data key (re-wrapping under a new key-encryption key)."""
+
     def unwrap(self, wrapped_key: bytes, tenant_id: str) -> bytes: ...
 
 
@@ -40,7 +43,10 @@ class MasterKeyWrapper:
 
     def new_data_key(self, tenant_id: str) -> tuple[bytes, bytes]:
         data_key = secrets.token_bytes(32)
-        return data_key, seal(self._key, data_key, tenant_id.encode())
+        return data_key, self.wrap(data_key, tenant_id)
+
+    def wrap(self, data_key: bytes, tenant_id: str) -> bytes:
+        return seal(self._key, data_key, tenant_id.encode())
 
     def unwrap(self, wrapped_key: bytes, tenant_id: str) -> bytes:
         return open_envelope(self._key, wrapped_key, tenant_id.encode())

@@ -1,7 +1,8 @@
 """JWT access tokens (RFC 9068).
 
 Claims: ``iss``, ``sub`` (the customer, or the client id for client_credentials, §2.2),
-``aud`` (the issuer, the resource this tenant's userinfo serves), ``exp``, ``iat``, ``jti``,
+``aud`` (the client's configured audience, else the issuer: the resource this tenant's
+userinfo serves), ``exp``, ``iat``, ``jti``,
 ``client_id``, ``scope``, and where an end user signed in ``auth_time`` and ``sid``. The
 private claim ``fid`` names the token family so that revoking a family (logout, refresh
 reuse, code replay) deactivates its access tokens at introspection and userinfo without a
@@ -35,6 +36,7 @@ class AccessTokenSubject:
     family_id: str | None = None
     session_id: str | None = None
     auth_time: float | None = None
+    audience: str | None = None
 
 
 def issue_access_token(
@@ -44,7 +46,7 @@ def issue_access_token(
     claims: dict[str, Any] = {
         "iss": issuer,
         "sub": grant.subject,
-        "aud": issuer,
+        "aud": grant.audience or issuer,
         "iat": int(now),
         "exp": int(now) + ttl,
         "jti": random_token(16),

@@ -6,14 +6,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from idgate.errors import IdgateError, InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from idgate.oauth.client_auth import authenticate_client
 from idgate.oauth.grants import GRANT_HANDLERS
+from idgate.observability import metrics
 from idgate.runtime import Runtime
 from idgate.tenants import Tenant
 
 
 def exchange(
+    rt: Runtime, tenant: Tenant, *, authorization: str | None, form: Mapping[str, str]
+) -> dict[str, Any]:
+    """Run one token request, counting it as issued or failed (by error code)."""
+    grant_type = form.get("grant_type") or ""
+    label = grant_type if grant_type in GRANT_HANDLERS else "unsupported"
+    try:
+        body = _exchange(rt, tenant, authorization=authorization, form=form)
+    except IdgateError as exc:
+        metrics.grant_failed(label, exc.error)
+        raise
+    except Exception:
+        metrics.grant_failed(label, "server_error")
+        raise
+    metrics.grant_issued(label)
+    return body
+
+
+def _exchange(
     rt: Runtime, tenant: Tenant, *, authorization: str | None, form: Mapping[str, str]
 ) -> dict[str, Any]:
     grant_type = form.get("grant_type")

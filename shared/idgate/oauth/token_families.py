@@ -12,6 +12,7 @@ import uuid
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from idgate.audit import record
 from idgate.errors import InvalidGrant
 from idgate.storage import database
 from idgate.storage.tables import token_families
@@ -33,6 +34,8 @@ def revoke_reused_family(
 ) -> InvalidGrant:
     with database.write(engine) as conn:
         revoke_family(conn, tenant_id=tenant_id, family_id=reuse.family_id, now=now)
+        record(conn, tenant_id=tenant_id, actor="system", action="token.reuse_detected",
+               target=reuse.family_id, details={"reason": reuse.description}, now=now)
     return InvalidGrant(reuse.description)
 
 

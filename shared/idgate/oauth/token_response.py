@@ -45,18 +45,22 @@ def prepare_user_tokens(
     auth_time: float | None,
     nonce: str | None,
     now: float,
+    refresh_scope: str | None = None,
 ) -> PreparedTokens:
+    """``refresh_scope`` is the scope of the successor refresh token when it differs from
+    the access token's (a narrowed refresh request: RFC 6749 §6 keeps it identical)."""
     customer = get_customer(conn, tenant.id, customer_id)
     if customer is None or customer.disabled:
         raise InvalidGrant("the end user is no longer active")
+    refresh_scope = refresh_scope or scope
     refresh_token = None
-    if "offline_access" in scope.split() and client.allows_grant("refresh_token"):
+    if "offline_access" in refresh_scope.split() and client.allows_grant("refresh_token"):
         refresh_token = issue_refresh_token(
             conn,
             tenant_id=tenant.id,
             family_id=family_id,
             client_id=client.client_id,
-            scope=scope,
+            scope=refresh_scope,
             ttl=client.refresh_token_ttl,
             now=now,
         )
@@ -67,6 +71,7 @@ def prepare_user_tokens(
         family_id=family_id,
         session_id=session_id,
         auth_time=auth_time,
+        audience=client.audience,
     )
     return PreparedTokens(customer, subject, nonce, refresh_token, now)
 

@@ -90,6 +90,7 @@ clients = Table(
     Column("id_token_alg", String(16), nullable=False),
     Column("access_token_ttl", Integer, nullable=False),
     Column("refresh_token_ttl", Integer, nullable=False),
+    Column("audience", String(200)),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("tenant_id", "client_id", name="uq_clients_tenant_client_id"),
 )
@@ -121,6 +122,7 @@ sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("ended_at", Float),
+    Index("ix_sessions_customer", "customer_id"),
 )
 
 consents = Table(
@@ -161,6 +163,7 @@ token_families = Table(
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float),
     Index("ix_token_families_session", "session_id"),
+    Index("ix_token_families_customer", "customer_id"),
 )
 
 authorization_codes = Table(
@@ -230,4 +233,54 @@ mail_outbox = Table(
     Column("subject", Text, nullable=False),
     Column("text_body", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+)
+
+# Control plane (tiers, memberships, audit) -------------------------------------------------
+
+tiers = Table(
+    "tiers",
+    metadata,
+    Column("name", String(16), primary_key=True),
+    Column("max_applications", Integer, nullable=False),
+    Column("max_monthly_active_customers", Integer, nullable=False),
+    Column("byo_oauth_allowed", Boolean, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "operator_id", String(36), ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("role", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_memberships_operator", "operator_id"),
+)
+
+customer_activity = Table(
+    "customer_activity",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column(
+        "customer_id", String(36), ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", Float, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200)),
+    Column("request_id", String(64)),
+    Column("ip", String(64)),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_events_action", "tenant_id", "action", "seq"),
 )

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from idgate.observability.logging import ensure_logging
+from idgate.observability.middleware import RequestObservability
 from idgate.web.errors import install_error_handlers
 
 _SECURITY_HEADERS = [
@@ -42,6 +44,8 @@ def create_app(*routers: APIRouter, title: str = "idgate", **kwargs: Any) -> Fas
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestObservability)  # outermost: its timing covers the headers too
+    ensure_logging()
     return app
 
 

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from idgate.errors import IdgateError, InvalidToken, OAuthError, RedirectError
+from idgate.errors import IdgateError, InvalidToken, RedirectError
 from idgate.oauth.authorize import error_redirect_url
 from idgate.oauth.client_auth import BasicAuthFailed
 from idgate.runtime import current_runtime
@@ -51,14 +51,12 @@ async def _idgate_error(request: Request, exc: Exception) -> Response:
         headers["WWW-Authenticate"] = (
             f'Bearer error="invalid_token", error_description="{exc.description}"'
         )
-    error = exc.error if isinstance(exc, OAuthError) else _generic_code(exc.status_code)
-    return error_response(request, exc.status_code, error, exc.description, headers)
+    return error_response(request, exc.status_code, exc.error, exc.description, headers)
 
 
 def _generic_code(status: int) -> str:
-    return {404: "not_found", 409: "conflict", 403: "forbidden", 401: "unauthorized"}.get(
-        status, "invalid_request"
-    )
+    names = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    return names.get(status, "invalid_request")
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -24,7 +24,9 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
     if any(s in _USER_SCOPES or s not in client.scopes for s in requested):
         raise InvalidScope("scope is not available to client_credentials")
     scope = " ".join(requested)
-    subject = AccessTokenSubject(subject=client.client_id, client_id=client.client_id, scope=scope)
+    subject = AccessTokenSubject(
+        subject=client.client_id, client_id=client.client_id, scope=scope, audience=client.audience
+    )
     token = issue_access_token(rt, tenant, subject, ttl=client.access_token_ttl, now=rt.now())
     body: dict[str, Any] = {
         "access_token": token,

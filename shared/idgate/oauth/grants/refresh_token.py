@@ -1,5 +1,6 @@
 """Refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
-A narrower ``scope`` may be requested; a wider one is ``invalid_scope``."""
+A narrower ``scope`` may be requested for the access token (the successor refresh token
+keeps the presented one's scope, §6); a wider one is ``invalid_scope``."""
 
 from __future__ import annotations
 
@@ -33,8 +34,7 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
                 requested = form["scope"].split()
                 if not set(requested) <= set(grant.scope.split()):
                     raise InvalidScope("requested scope exceeds the original grant")
-                # offline_access must survive narrowing, or the client loses its refresh token.
-                scope = " ".join(dict.fromkeys([*requested, "offline_access"]))
+                scope = " ".join(dict.fromkeys(requested))
             if grant.customer_id is None:
                 raise InvalidGrant("refresh token has no end user")
             prepared = prepare_user_tokens(
@@ -48,6 +48,8 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
                 auth_time=grant.auth_time,
                 nonce=None,
                 now=now,
+                # RFC 6749 §6: the new refresh token's scope is identical to the presented one.
+                refresh_scope=grant.scope,
             )
     except ReuseDetected as reuse:
         raise revoke_reused_family(rt.engine, tenant_id=tenant.id, reuse=reuse, now=now) from None

@@ -1,0 +1,177 @@
+"""Request and response bodies of the admin API (pydantic at the HTTP edge)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from idgate.audit import AuditEvent
+from idgate.clients import GRANT_TYPE_NAMES, Client
+from idgate.customers import Customer
+from idgate.keys import ID_TOKEN_DEFAULT_ALG
+
+_GRANT_SHORT_NAMES = {full: short for short, full in GRANT_TYPE_NAMES.items()}
+
+
+class OrganizationIn(BaseModel):
+    slug: str = Field(description="Lowercase letters, digits and hyphens; the issuer path")
+    name: str | None = None
+
+
+class SignUpIn(BaseModel):
+    email: str
+    password: str = Field(min_length=8)
+    name: str | None = None
+    organization: OrganizationIn
+
+
+class OrganizationOut(BaseModel):
+    slug: str
+    name: str
+    status: str
+    tier: str
+    issuer: str
+
+
+class TierIn(BaseModel):
+    tier: Literal["free", "pro", "enterprise"]
+
+
+class TierLimitsIn(BaseModel):
+    max_applications: int | None = None
+    max_monthly_active_customers: int | None = None
+    byo_oauth_allowed: bool | None = None
+
+
+class TierOut(BaseModel):
+    name: str
+    max_applications: int
+    max_monthly_active_customers: int
+    byo_oauth_allowed: bool
+
+
+class MemberIn(BaseModel):
+    email: str
+    role: Literal["owner", "admin", "viewer"]
+
+
+class MemberOut(BaseModel):
+    operator_id: str
+    email: str
+    role: str
+
+
+class ApplicationIn(BaseModel):
+    client_id: str
+    name: str | None = None
+    client_type: Literal["confidential", "public"] = "confidential"
+    redirect_uris: list[str] = []
+    post_logout_redirect_uris: list[str] = []
+    grants: list[str] = ["authorization_code"]
+    scopes: list[str] | None = None
+    id_token_alg: Literal["RS256", "ES256", "EdDSA"] = ID_TOKEN_DEFAULT_ALG
+
+
+class ApplicationPatch(BaseModel):
+    name: str | None = None
+    redirect_uris: list[str] | None = None
+    post_logout_redirect_uris: list[str] | None = None
+    grants: list[str] | None = None
+    scopes: list[str] | None = None
+    id_token_alg: Literal["RS256", "ES256", "EdDSA"] | None = None
+
+
+class ApplicationOut(BaseModel):
+    client_id: str
+    name: str
+    client_type: str
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    grants: list[str]
+    scopes: list[str]
+    id_token_alg: str
+    client_secret: str | None = Field(default=None, description="Present once, when generated")
+
+    @classmethod
+    def of(cls, client: Client, secret: str | None = None) -> ApplicationOut:
+        return cls(
+            client_id=client.client_id,
+            name=client.name,
+            client_type=client.client_type,
+            redirect_uris=list(client.redirect_uris),
+            post_logout_redirect_uris=list(client.post_logout_redirect_uris),
+            grants=[_GRANT_SHORT_NAMES.get(g, g) for g in client.grant_types],
+            scopes=list(client.scopes),
+            id_token_alg=client.id_token_alg,
+            client_secret=secret,
+        )
+
+
+class CustomerIn(BaseModel):
+    email: str
+    password: str | None = Field(default=None, min_length=8)
+    name: str | None = None
+
+
+class CustomerOut(BaseModel):
+    id: str
+    email: str
+    email_verified: bool
+    name: str | None
+    disabled: bool
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerOut:
+        return cls(
+            id=customer.id,
+            email=customer.email,
+            email_verified=customer.email_verified,
+            name=customer.name,
+            disabled=customer.disabled,
+        )
+
+
+class CustomerPageOut(BaseModel):
+    customers: list[CustomerOut]
+    next_cursor: str | None
+
+
+class CustomerDetailOut(CustomerOut):
+    identities: list[dict[str, Any]]
+    sessions: list[dict[str, Any]]
+    subscriptions: list[dict[str, Any]]
+
+
+class AuditEventOut(BaseModel):
+    tenant_id: str
+    seq: int
+    at: float
+    actor: str
+    action: str
+    target: str | None
+    request_id: str | None
+    ip: str | None
+    details: dict[str, Any]
+    hash: str
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditEventOut:
+        fields = {k: v for k, v in event.__dict__.items() if k != "prev_hash"}
+        return cls(**fields)
+
+
+class AuditPageOut(BaseModel):
+    events: list[AuditEventOut]
+    next_cursor: str | None
+
+
+class OperatorOut(BaseModel):
+    id: str
+    email: str
+    platform_owner: bool
+    organizations: dict[str, str] = Field(description="organization tenant id -> role")
+
+
+class RevokedOut(BaseModel):
+    sessions_ended: int

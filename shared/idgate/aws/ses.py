@@ -1,0 +1,41 @@
+"""Amazon SES (API v2) as the mailer: one ``SendEmail`` call per message, plain text,
+from ``IDGATE_MAIL_FROM``, whose address or domain must be a verified SES identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from idgate.mail import MailNotSent
+from idgate.settings import Settings
+
+
+class SesMailer:
+    name = "ses"
+
+    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+        self._sender = settings.mail_from
+        self._client = client or boto3.client("sesv2", endpoint_url=settings.aws_endpoint_url)
+
+    def send(self, *, tenant_id: str | None, to: str, subject: str, text: str) -> None:
+        request: dict[str, Any] = {
+            "FromEmailAddress": self._sender,
+            "Destination": {"ToAddresses": [to]},
+            "Content": {
+                "Simple": {
+                    "Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
+                }
+            },
+        }
+        if tenant_id:
+            request["EmailTags"] = [{"Name": "tenant_id", "Value": tenant_id}]
+        try:
+            self._client.send_email(**request)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            raise MailNotSent(f"SES did not accept the message ({code})") from exc
+        except BotoCoreError as exc:
+            raise MailNotSent(f"SES is unreachable ({type(exc).__name__})") from exc

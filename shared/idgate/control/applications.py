@@ -1,0 +1,106 @@
+"""Applications on the control plane: create (within the tier's limit), list, read, update,
+rotate the secret (shown once), delete; every change audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from idgate.audit import record
+from idgate.clients import (
+    Client,
+    delete_client,
+    list_clients,
+    load_client,
+    register_client,
+    rotate_client_secret,
+    update_client,
+)
+from idgate.control.organizations import find_organization
+from idgate.control.tiers import check_application_limit
+from idgate.rbac import Operator, require_org_permission
+from idgate.runtime import Runtime
+from idgate.storage import database
+
+
+def list_applications(rt: Runtime, operator: Operator, slug: str) -> list[Client]:
+    with database.read(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.apps.read")
+        return list_clients(conn, tenant.id)
+
+
+def get_application(rt: Runtime, operator: Operator, slug: str, client_id: str) -> Client:
+    with database.read(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.apps.read")
+        return load_client(conn, tenant.id, client_id)
+
+
+def create_application(
+    rt: Runtime, operator: Operator, slug: str, **fields: Any
+) -> tuple[Client, str | None]:
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.apps.write")
+        check_application_limit(conn, tenant)
+        client, secret = register_client(rt, conn, tenant=tenant, **fields)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="app.created",
+            target=client.client_id,
+            now=rt.now(),
+        )
+    return client, secret
+
+
+def update_application(
+    rt: Runtime, operator: Operator, slug: str, client_id: str, **changes: Any
+) -> Client:
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.apps.write")
+        client = update_client(rt, conn, tenant.id, client_id, **changes)
+        changed = sorted(k for k, v in changes.items() if v is not None)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="app.updated",
+            target=client_id,
+            details={"fields": changed},
+            now=rt.now(),
+        )
+    return client
+
+
+def rotate_application_secret(rt: Runtime, operator: Operator, slug: str, client_id: str) -> str:
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.apps.write")
+        secret = rotate_client_secret(rt, conn, tenant.id, client_id)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="app.secret_rotated",
+            target=client_id,
+            now=rt.now(),
+        )
+    return secret
+
+
+def delete_application(rt: Runtime, operator: Operator, slug: str, client_id: str) -> None:
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.apps.write")
+        delete_client(rt, conn, tenant.id, client_id)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="app.deleted",
+            target=client_id,
+            now=rt.now(),
+        )

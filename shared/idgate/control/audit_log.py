@@ -1,0 +1,75 @@
+"""Reading the audit log on the control plane: an organization's events for its admins,
+every tenant's for platform owners; filterable by action, actor and time, newest first,
+with an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from sqlalchemy import select
+
+from idgate.audit import AuditEvent, AuditFilter, ChainVerdict, list_events, verify_chain
+from idgate.control.organizations import find_organization
+from idgate.errors import NotFound, ValidationFailed
+from idgate.rbac import Operator, require_org_permission, require_platform_permission
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.storage.tables import tenants
+
+MAX_PAGE = 200
+
+
+def _encode(event: AuditEvent) -> str:
+    raw = json.dumps([event.at, event.tenant_id, event.seq]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[float, str, int]:
+    try:
+        at, tenant_id, seq = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return float(at), str(tenant_id), int(seq)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed("cursor is not valid") from exc
+
+
+def read_audit_log(
+    rt: Runtime,
+    operator: Operator,
+    *,
+    slug: str | None,
+    filters: AuditFilter,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[AuditEvent], str | None]:
+    """``slug`` None reads the platform-wide log (platform owners only)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    with database.read(rt.engine) as conn:
+        if slug is None:
+            require_platform_permission(operator, "platform.audit.read")
+            tenant_ids = None
+        else:
+            tenant = find_organization(conn, slug)
+            require_org_permission(operator, tenant.id, "org.audit.read")
+            tenant_ids = [tenant.id]
+        events = list_events(
+            conn,
+            tenant_ids=tenant_ids,
+            filters=filters,
+            before=_decode(cursor) if cursor else None,
+            limit=limit + 1,
+        )
+    page = events[:limit]
+    return page, (_encode(page[-1]) if len(events) > limit else None)
+
+
+def verify_audit_chains(rt: Runtime, slug: str | None) -> list[tuple[str, ChainVerdict]]:
+    """Check the hash chain of one tenant, or of every tenant (operator CLI, local DB)."""
+    with database.read(rt.engine) as conn:
+        query = select(tenants.c.id, tenants.c.slug).order_by(tenants.c.slug)
+        if slug is not None:
+            query = query.where(tenants.c.slug == slug)
+        rows = conn.execute(query).all()
+        if slug is not None and not rows:
+            raise NotFound(f"no tenant with slug '{slug}'")
+        return [(row.slug, verify_chain(conn, row.id)) for row in rows]

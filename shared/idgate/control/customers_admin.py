@@ -1,0 +1,283 @@
+"""Customer management for organization admins: search with cursor pagination, a customer's
+identities, active sessions and subscriptions, disable / enable, session revocation, and
+deletion. Revocation ends sessions and revokes token families in the same transaction, so
+introspection and refresh fail from the next request on.
+
+Pagination is keyset on the (tenant_id, email) unique index: a page costs the same at
+customer 1,000,000 as at customer 1, and an email-prefix search is an index range scan.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+
+from idgate.audit import record
+from idgate.control.organizations import find_organization
+from idgate.customers import Customer, create_customer, get_customer, normalize_email
+from idgate.errors import NotFound, ValidationFailed
+from idgate.rbac import Operator, require_org_permission
+from idgate.runtime import Runtime
+from idgate.sessions import end_session
+from idgate.storage import database
+from idgate.storage.tables import clients, consents, customers, sessions, token_families
+from idgate.tenants import Tenant
+
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    customers: list[Customer]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    customer: Customer
+    identities: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _encode_cursor(email: str) -> str:
+    return base64.urlsafe_b64encode(email.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("cursor is not valid") from exc
+
+
+def _org(conn: Connection, operator: Operator, slug: str, permission: str) -> Tenant:
+    tenant = find_organization(conn, slug)
+    require_org_permission(operator, tenant.id, permission)
+    return tenant
+
+
+def list_customers(
+    rt: Runtime, operator: Operator, slug: str, *, query: str | None, cursor: str | None, limit: int
+) -> CustomerPage:
+    limit = max(1, min(limit, MAX_PAGE))
+    with database.read(rt.engine) as conn:
+        tenant = _org(conn, operator, slug, "org.customers.read")
+        statement = select(customers).where(customers.c.tenant_id == tenant.id)
+        if query:
+            prefix = normalize_email(query)
+            statement = statement.where(
+                customers.c.email >= prefix, customers.c.email < prefix + "\uffff"
+            )
+        if cursor:
+            statement = statement.where(customers.c.email > _decode_cursor(cursor))
+        rows = conn.execute(statement.order_by(customers.c.email).limit(limit + 1)).all()
+    page = [
+        Customer(r.id, r.tenant_id, r.email, r.email_verified, r.name, r.disabled)
+        for r in rows[:limit]
+    ]
+    next_cursor = _encode_cursor(page[-1].email) if len(rows) > limit else None
+    return CustomerPage(page, next_cursor)
+
+
+def _customer(conn: Connection, tenant: Tenant, customer_id: str) -> Customer:
+    customer = get_customer(conn, tenant.id, customer_id)
+    if customer is None:
+        raise NotFound("no such customer")
+    return customer
+
+
+def show_customer(rt: Runtime, operator: Operator, slug: str, customer_id: str) -> CustomerDetail:
+    now = rt.now()
+    with database.read(rt.engine) as conn:
+        tenant = _org(conn, operator, slug, "org.customers.read")
+        customer = _customer(conn, tenant, customer_id)
+        has_password = conn.execute(
+            select(customers.c.password_hash.isnot(None)).where(customers.c.id == customer.id)
+        ).scalar()
+        active = conn.execute(
+            select(
+                sessions.c.id, sessions.c.auth_time, sessions.c.created_at, sessions.c.expires_at
+            )
+            .where(
+                sessions.c.customer_id == customer.id,
+                sessions.c.ended_at.is_(None),
+                sessions.c.expires_at > now,
+            )
+            .order_by(sessions.c.created_at.desc())
+        ).all()
+        subscriptions = conn.execute(
+            select(
+                consents.c.client_id,
+                clients.c.name,
+                consents.c.scopes,
+                consents.c.granted_at,
+                consents.c.updated_at,
+            )
+            .join(
+                clients,
+                (clients.c.tenant_id == consents.c.tenant_id)
+                & (clients.c.client_id == consents.c.client_id),
+                isouter=True,
+            )
+            .where(consents.c.customer_id == customer.id)
+            .order_by(consents.c.granted_at)
+        ).all()
+    return CustomerDetail(
+        customer=customer,
+        identities=[{"provider": "password", "subject": customer.email}] if has_password else [],
+        sessions=[dict(row._mapping) for row in active],
+        subscriptions=[
+            {
+                "client_id": s.client_id,
+                "application": s.name,
+                "scopes": list(s.scopes),
+                "granted_at": s.granted_at,
+                "updated_at": s.updated_at,
+            }
+            for s in subscriptions
+        ],
+    )
+
+
+def _revoke_everything(conn: Connection, tenant: Tenant, customer_id: str, now: float) -> int:
+    session_ids = (
+        conn.execute(
+            select(sessions.c.id).where(
+                sessions.c.customer_id == customer_id, sessions.c.ended_at.is_(None)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for session_id in session_ids:
+        end_session(conn, tenant_id=tenant.id, session_id=session_id, now=now)
+    # Device-flow and other families outlive browser sessions; revoke them too.
+    conn.execute(
+        update(token_families)
+        .where(
+            token_families.c.tenant_id == tenant.id,
+            token_families.c.customer_id == customer_id,
+            token_families.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return len(session_ids)
+
+
+def revoke_all_sessions(rt: Runtime, operator: Operator, slug: str, customer_id: str) -> int:
+    now = rt.now()
+    with database.write(rt.engine) as conn:
+        tenant = _org(conn, operator, slug, "org.customers.sessions.revoke")
+        customer = _customer(conn, tenant, customer_id)
+        ended = _revoke_everything(conn, tenant, customer.id, now)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="customer.sessions_revoked",
+            target=customer.id,
+            details={"sessions": ended},
+            now=now,
+        )
+    return ended
+
+
+def revoke_session(
+    rt: Runtime, operator: Operator, slug: str, customer_id: str, session_id: str
+) -> None:
+    now = rt.now()
+    with database.write(rt.engine) as conn:
+        tenant = _org(conn, operator, slug, "org.customers.sessions.revoke")
+        customer = _customer(conn, tenant, customer_id)
+        owned = conn.execute(
+            select(sessions.c.id).where(
+                sessions.c.id == session_id, sessions.c.customer_id == customer.id
+            )
+        ).first()
+        if owned is None:
+            raise NotFound("no such session")
+        end_session(conn, tenant_id=tenant.id, session_id=session_id, now=now)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="session.revoked",
+            target=customer.id,
+            details={"session_id": session_id},
+            now=now,
+        )
+
+
+def set_customer_disabled(
+    rt: Runtime, operator: Operator, slug: str, customer_id: str, *, disabled: bool
+) -> Customer:
+    now = rt.now()
+    with database.write(rt.engine) as conn:
+        tenant = _org(conn, operator, slug, "org.customers.write")
+        customer = _customer(conn, tenant, customer_id)
+        conn.execute(
+            update(customers).where(customers.c.id == customer.id).values(disabled=disabled)
+        )
+        if disabled:
+            _revoke_everything(conn, tenant, customer.id, now)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="customer.disabled" if disabled else "customer.enabled",
+            target=customer.id,
+            now=now,
+        )
+    return Customer(
+        customer.id,
+        customer.tenant_id,
+        customer.email,
+        customer.email_verified,
+        customer.name,
+        disabled,
+    )
+
+
+def delete_customer(rt: Runtime, operator: Operator, slug: str, customer_id: str) -> None:
+    with database.write(rt.engine) as conn:
+        tenant = _org(conn, operator, slug, "org.customers.write")
+        customer = _customer(conn, tenant, customer_id)
+        conn.execute(delete(consents).where(consents.c.customer_id == customer.id))
+        conn.execute(delete(customers).where(customers.c.id == customer.id))
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="customer.deleted",
+            target=customer.id,
+            now=rt.now(),
+        )
+
+
+def add_customer(
+    rt: Runtime,
+    operator: Operator,
+    slug: str,
+    *,
+    email: str,
+    password: str | None,
+    name: str | None,
+) -> Customer:
+    with database.write(rt.engine) as conn:
+        tenant = _org(conn, operator, slug, "org.customers.write")
+        customer = create_customer(
+            conn, tenant_id=tenant.id, email=email, password=password, name=name, now=rt.now()
+        )
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="customer.created",
+            target=customer.id,
+            now=rt.now(),
+        )
+    return customer

@@ -1,0 +1,118 @@
+"""Memberships: which operators work on an organization, in which role. Owners invite
+existing operator accounts by email and remove members; the last owner cannot leave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select, update
+
+from idgate.audit import record
+from idgate.control.organizations import find_organization
+from idgate.customers import normalize_email
+from idgate.errors import Conflict, NotFound, ValidationFailed
+from idgate.rbac import ROLES, Operator, require_org_permission
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.storage.tables import customers, memberships, tenants
+from idgate.tenants import PLATFORM_SLUG
+
+
+@dataclass(frozen=True)
+class Member:
+    operator_id: str
+    email: str
+    role: str
+
+
+def list_members(rt: Runtime, operator: Operator, slug: str) -> list[Member]:
+    with database.read(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.members.read")
+        rows = conn.execute(
+            select(memberships.c.operator_id, customers.c.email, memberships.c.role)
+            .join(customers, customers.c.id == memberships.c.operator_id)
+            .where(memberships.c.tenant_id == tenant.id)
+            .order_by(customers.c.email)
+        ).all()
+    return [Member(r.operator_id, r.email, r.role) for r in rows]
+
+
+def add_member(rt: Runtime, operator: Operator, slug: str, *, email: str, role: str) -> Member:
+    if role not in ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}")
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.members.write")
+        platform_id = conn.execute(
+            select(tenants.c.id).where(tenants.c.slug == PLATFORM_SLUG)
+        ).scalar_one()
+        invitee = conn.execute(
+            select(customers.c.id, customers.c.email).where(
+                customers.c.tenant_id == platform_id, customers.c.email == normalize_email(email)
+            )
+        ).first()
+        if invitee is None:
+            raise NotFound("no operator account with this email; they must sign up first")
+        existing = conn.execute(
+            select(memberships.c.role).where(
+                memberships.c.tenant_id == tenant.id, memberships.c.operator_id == invitee.id
+            )
+        ).scalar()
+        if existing is not None:
+            conn.execute(
+                update(memberships)
+                .where(
+                    memberships.c.tenant_id == tenant.id, memberships.c.operator_id == invitee.id
+                )
+                .values(role=role)
+            )
+        else:
+            conn.execute(
+                insert(memberships).values(
+                    tenant_id=tenant.id, operator_id=invitee.id, role=role, created_at=rt.now()
+                )
+            )
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="member.added",
+            target=invitee.email,
+            details={"role": role},
+            now=rt.now(),
+        )
+    return Member(invitee.id, invitee.email, role)
+
+
+def remove_member(rt: Runtime, operator: Operator, slug: str, operator_id: str) -> None:
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        require_org_permission(operator, tenant.id, "org.members.write")
+        role = conn.execute(
+            select(memberships.c.role).where(
+                memberships.c.tenant_id == tenant.id, memberships.c.operator_id == operator_id
+            )
+        ).scalar()
+        if role is None:
+            raise NotFound("no such member")
+        owners = conn.execute(
+            select(func.count())
+            .select_from(memberships)
+            .where(memberships.c.tenant_id == tenant.id, memberships.c.role == "owner")
+        ).scalar_one()
+        if role == "owner" and owners == 1:
+            raise Conflict("an organization keeps at least one owner")
+        conn.execute(
+            delete(memberships).where(
+                memberships.c.tenant_id == tenant.id, memberships.c.operator_id == operator_id
+            )
+        )
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="member.removed",
+            target=operator_id,
+            now=rt.now(),
+        )

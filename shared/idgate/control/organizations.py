@@ -1,0 +1,191 @@
+"""Organizations on the control plane: self-service sign-up (pending), approval or
+rejection by a platform owner, suspension and reactivation, tier changes, and deletion with
+all of the organization's data.
+
+A suspended organization's issuer refuses every request (``tenants.serving_tenant``), so its
+tokens stop introspecting as active. Other processes see a status change within the tenant
+cache TTL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from idgate.audit import record
+from idgate.control.tiers import get_tier
+from idgate.customers import create_customer
+from idgate.data_keys import create_data_key
+from idgate.errors import Conflict, NotFound
+from idgate.rbac import Operator, require_org_permission, require_platform_permission
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.storage.tables import memberships, tenants
+from idgate.tenants import PLATFORM_SLUG, Tenant, create_tenant, find_tenant
+
+# action -> (allowed from, resulting status, audit action)
+TRANSITIONS = {
+    "approve": ({"pending"}, "active", "org.approved"),
+    "reject": ({"pending"}, "rejected", "org.rejected"),
+    "suspend": ({"active"}, "suspended", "org.suspended"),
+    "reactivate": ({"suspended"}, "active", "org.reactivated"),
+}
+
+
+@dataclass(frozen=True)
+class Organization:
+    slug: str
+    name: str
+    status: str
+    tier: str
+    issuer: str
+
+
+def organization_of(rt: Runtime, tenant: Tenant) -> Organization:
+    return Organization(
+        tenant.slug, tenant.name, tenant.status, tenant.tier, f"{rt.public_url}/t/{tenant.slug}"
+    )
+
+
+def find_organization(conn: Connection, slug: str) -> Tenant:
+    tenant = find_tenant(conn, slug) if slug != PLATFORM_SLUG else None
+    if tenant is None:
+        raise NotFound("no such organization")
+    return tenant
+
+
+def _platform_id(conn: Connection) -> str:
+    return conn.execute(select(tenants.c.id).where(tenants.c.slug == PLATFORM_SLUG)).scalar_one()
+
+
+def _create_pending(
+    rt: Runtime, conn: Connection, *, operator_id: str, actor: str, slug: str, name: str | None
+) -> Tenant:
+    now = rt.now()
+    tenant = create_tenant(conn, slug=slug, name=name, now=now, status="pending")
+    create_data_key(rt, conn, tenant.id)
+    conn.execute(
+        insert(memberships).values(
+            tenant_id=tenant.id, operator_id=operator_id, role="owner", created_at=now
+        )
+    )
+    record(conn, tenant_id=tenant.id, actor=actor, action="org.signed_up", target=slug, now=now)
+    return tenant
+
+
+def create_organization(
+    rt: Runtime, operator: Operator, *, slug: str, name: str | None
+) -> Organization:
+    with database.write(rt.engine) as conn:
+        tenant = _create_pending(
+            rt, conn, operator_id=operator.id, actor=operator.actor, slug=slug, name=name
+        )
+    return organization_of(rt, tenant)
+
+
+def sign_up(
+    rt: Runtime, *, email: str, password: str, name: str | None, slug: str, org_name: str | None
+) -> Organization:
+    """Self-service: a new operator account and its first organization, pending approval."""
+    with database.write(rt.engine) as conn:
+        platform = find_tenant(conn, PLATFORM_SLUG)
+        if platform is None:
+            raise NotFound("the platform is not initialized")
+        operator = create_customer(
+            conn, tenant_id=platform.id, email=email, password=password, name=name, now=rt.now()
+        )
+        tenant = _create_pending(
+            rt,
+            conn,
+            operator_id=operator.id,
+            actor=f"operator:{operator.email}",
+            slug=slug,
+            name=org_name,
+        )
+    return organization_of(rt, tenant)
+
+
+def list_organizations(
+    rt: Runtime, operator: Operator, *, status: str | None
+) -> list[Organization]:
+    query = select(tenants).where(tenants.c.slug != PLATFORM_SLUG).order_by(tenants.c.slug)
+    if not operator.platform_owner:
+        query = query.where(tenants.c.id.in_(list(operator.roles)))
+    if status:
+        query = query.where(tenants.c.status == status)
+    with database.read(rt.engine) as conn:
+        rows = conn.execute(query).all()
+    return [organization_of(rt, Tenant(r.id, r.slug, r.name, r.status, r.tier)) for r in rows]
+
+
+def get_organization(rt: Runtime, operator: Operator, slug: str) -> Organization:
+    with database.read(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+    require_org_permission(operator, tenant.id, "org.read")
+    return organization_of(rt, tenant)
+
+
+def change_status(rt: Runtime, operator: Operator, slug: str, action: str) -> Organization:
+    allowed_from, status, audit_action = TRANSITIONS[action]
+    permission = (
+        "platform.orgs.approve" if action in ("approve", "reject") else "platform.orgs.suspend"
+    )
+    require_platform_permission(operator, permission)
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        changed = conn.execute(
+            update(tenants)
+            .where(tenants.c.id == tenant.id, tenants.c.status.in_(allowed_from))
+            .values(status=status)
+        )
+        if changed.rowcount != 1:
+            raise Conflict(f"cannot {action} an organization that is {tenant.status}")
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action=audit_action,
+            target=slug,
+            details={"from": tenant.status, "to": status},
+            now=rt.now(),
+        )
+    rt.cache.invalidate(("tenant", slug))
+    return organization_of(rt, Tenant(tenant.id, slug, tenant.name, status, tenant.tier))
+
+
+def set_tier(rt: Runtime, operator: Operator, slug: str, tier: str) -> Organization:
+    require_platform_permission(operator, "platform.tiers.write")
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        get_tier(conn, tier)
+        conn.execute(update(tenants).where(tenants.c.id == tenant.id).values(tier=tier))
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="org.tier_changed",
+            target=slug,
+            details={"from": tenant.tier, "to": tier},
+            now=rt.now(),
+        )
+    rt.cache.invalidate(("tenant", slug))
+    return organization_of(rt, Tenant(tenant.id, slug, tenant.name, tenant.status, tier))
+
+
+def delete_organization(rt: Runtime, operator: Operator, slug: str) -> None:
+    """Delete the organization and, by cascade, all its data; the platform log keeps the fact."""
+    require_platform_permission(operator, "platform.orgs.delete")
+    with database.write(rt.engine) as conn:
+        tenant = find_organization(conn, slug)
+        conn.execute(delete(tenants).where(tenants.c.id == tenant.id))
+        record(
+            conn,
+            tenant_id=_platform_id(conn),
+            actor=operator.actor,
+            action="org.deleted",
+            target=slug,
+            details={"tenant_id": tenant.id},
+            now=rt.now(),
+        )
+    rt.cache.invalidate(("tenant", slug))

@@ -1,0 +1,64 @@
+"""Prometheus metrics of the process, exposed at ``/metrics`` in container and local mode.
+
+Labels are bounded: HTTP requests by route *template* (never the raw path), grants by the
+registered grant types, failures by RFC 6749 §5.2 error code. Label children are cached,
+so recording a request costs a dictionary lookup and two lock-protected additions.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+
+HTTP_REQUESTS = Counter(
+    "idgate_http_requests",
+    "HTTP requests by route template, method and status.",
+    ["route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "idgate_http_request_duration_seconds",
+    "Time from receiving a request to sending the last byte of its response, by route.",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+GRANTS_ISSUED = Counter(
+    "idgate_grants_issued", "Token responses issued by grant type.", ["grant_type"]
+)
+GRANTS_FAILED = Counter(
+    "idgate_grants_failed",
+    "Token requests refused, by grant type and OAuth error code.",
+    ["grant_type", "error"],
+)
+LOGINS = Counter("idgate_logins", "End-user sign-ins by outcome.", ["outcome"])
+
+_request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def record_request(route: str, method: str, status: int, seconds: float) -> None:
+    key = (route, method, status)
+    children = _request_children.get(key)
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(route=route, method=method, status=str(status)),
+            HTTP_LATENCY.labels(route=route),
+        )
+        _request_children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+def grant_issued(grant_type: str) -> None:
+    GRANTS_ISSUED.labels(grant_type=grant_type).inc()
+
+
+def grant_failed(grant_type: str, error: str) -> None:
+    GRANTS_FAILED.labels(grant_type=grant_type, error=error).inc()
+
+
+def login_attempt(outcome: str) -> None:
+    """``outcome`` is ``success`` or ``failure``."""
+    LOGINS.labels(outcome=outcome).inc()
+
+
+def exposition() -> tuple[bytes, str]:
+    """The Prometheus text format of every metric, and its content type."""
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

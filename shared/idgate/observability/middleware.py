@@ -1,0 +1,96 @@
+"""Per-request observability as pure ASGI middleware (no per-request task, no body
+buffering: it sits on the token hot path).
+
+For every HTTP request: take the request id (API Gateway's ``requestContext.requestId``
+under Lambda, where Mangum puts the event in ``scope["aws.event"]``; else a well-formed
+incoming ``X-Request-Id``; else a fresh random id), publish it with the client IP in
+``request_context`` (Mangum sets ``scope["client"]`` to the API Gateway source IP), echo it
+as ``X-Request-Id``, record
+the Prometheus request count and latency by route template, and write one JSON log line.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from time import perf_counter
+from typing import Any
+
+from idgate.observability import metrics
+from idgate.observability.logging import access_logger
+from idgate.request_context import RequestContext, current_request
+
+ASGIApp = Any  # the ASGI callable types, kept framework-free
+Scope = dict[str, Any]
+Message = dict[str, Any]
+
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED_ROUTE = "unmatched"
+
+
+def request_id_of(scope: Scope) -> str:
+    event = scope.get("aws.event")
+    if event is not None:
+        request_id = (event.get("requestContext") or {}).get("requestId")
+        if request_id:
+            return str(request_id)
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _VALID_REQUEST_ID.fullmatch(candidate):
+                return candidate
+            break
+    return secrets.token_hex(16)
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (``/t/{tenant}/token``), never the raw path."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+def _tenant_of(scope: Scope) -> str | None:
+    slug = scope.get("path_params", {}).get("tenant")
+    return slug[:64] if isinstance(slug, str) else None
+
+
+class RequestObservability:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = perf_counter()
+        request_id = request_id_of(scope)
+        header = (b"x-request-id", request_id.encode("latin-1"))
+        status = 500
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        client = scope.get("client")
+        token = current_request.set(RequestContext(request_id, client[0] if client else None))
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        finally:
+            seconds = perf_counter() - start
+            route = route_template(scope)
+            method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
+            metrics.record_request(route, method, status, seconds)
+            access_logger().info(
+                "request",
+                method=method,
+                route=route,
+                tenant=_tenant_of(scope),
+                status=status,
+                duration_ms=round(seconds * 1000, 3),
+            )
+            current_request.reset(token)

@@ -1,0 +1,75 @@
+"""Roles and named permissions of the control plane.
+
+Operators are users of the reserved ``platform`` tenant. A membership gives an operator a
+role in one organization; a membership in the platform tenant itself with role ``owner``
+makes a platform owner, who holds every permission on every organization. Each admin API
+call checks exactly one permission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from idgate.errors import Forbidden, NotFound
+
+ROLES = ("owner", "admin", "viewer")
+
+_VIEWER = frozenset(
+    {
+        "org.read",
+        "org.apps.read",
+        "org.customers.read",
+        "org.members.read",
+        "org.audit.read",
+    }
+)
+_ADMIN = _VIEWER | {
+    "org.apps.write",
+    "org.customers.write",
+    "org.customers.sessions.revoke",
+}
+_OWNER = _ADMIN | {"org.members.write"}
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"viewer": _VIEWER, "admin": _ADMIN, "owner": _OWNER}
+PLATFORM_PERMISSIONS = frozenset(
+    {
+        "platform.orgs.read",
+        "platform.orgs.approve",
+        "platform.orgs.suspend",
+        "platform.orgs.delete",
+        "platform.tiers.write",
+        "platform.audit.read",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: str
+    email: str
+    platform_owner: bool
+    roles: dict[str, str] = field(default_factory=dict)  # organization tenant id -> role
+
+    @property
+    def actor(self) -> str:
+        return f"operator:{self.email}"
+
+
+def permissions_in(operator: Operator, tenant_id: str) -> frozenset[str]:
+    if operator.platform_owner:
+        return _OWNER
+    role = operator.roles.get(tenant_id)
+    return ROLE_PERMISSIONS.get(role, frozenset()) if role else frozenset()
+
+
+def require_org_permission(operator: Operator, tenant_id: str, permission: str) -> None:
+    """403 for a member without the permission; 404 for a non-member, so an operator cannot
+    even learn that another organization exists."""
+    if not operator.platform_owner and tenant_id not in operator.roles:
+        raise NotFound("no such organization")
+    if permission not in permissions_in(operator, tenant_id):
+        raise Forbidden(f"this needs the {permission} permission")
+
+
+def require_platform_permission(operator: Operator, permission: str) -> None:
+    if not operator.platform_owner or permission not in PLATFORM_PERMISSIONS:
+        raise Forbidden(f"this needs the {permission} permission (platform owners only)")

@@ -1,0 +1,90 @@
+"""The local outbox mailer: what it stores, how a developer reads it (CLI and /dev/outbox),
+and that the dev page exists only in local mode."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from idgate.cli.main import app as cli
+from idgate.mail import OutboxMailer, create_mailer, recent_outbox
+from idgate.runtime import Runtime, install_runtime
+from local.server import build_app
+from tests.conftest import FakeClock
+
+
+def test_outbox_mailer_is_the_default_and_stores_each_message(rt: Runtime) -> None:
+    mailer = create_mailer(rt)
+    assert isinstance(mailer, OutboxMailer)
+
+    mailer.send(tenant_id=None, to="bob@example.com", subject="Hello", text="Line 1\nLine 2")
+
+    [message] = recent_outbox(rt)
+    assert (message.sender, message.recipient) == (rt.settings.mail_from, "bob@example.com")
+    assert (message.subject, message.text_body) == ("Hello", "Line 1\nLine 2")
+    assert message.tenant_id is None
+    assert message.created_at == rt.now()
+
+
+def test_recent_outbox_lists_newest_first_up_to_the_limit(rt: Runtime, clock: FakeClock) -> None:
+    mailer = create_mailer(rt)
+    for n in range(3):
+        mailer.send(tenant_id=None, to=f"u{n}@example.com", subject=f"mail {n}", text="x")
+        clock.advance(1)
+
+    assert [m.subject for m in recent_outbox(rt, limit=2)] == ["mail 2", "mail 1"]
+
+
+def test_cli_mail_outbox_prints_the_newest_messages(rt: Runtime) -> None:
+    mailer = create_mailer(rt)
+    mailer.send(tenant_id=None, to="carol@example.com", subject="Verify", text="Code: 123456")
+
+    result = CliRunner().invoke(cli, ["mail", "outbox", "--limit", "5"])
+
+    assert result.exit_code == 0, result.output
+    assert "carol@example.com" in result.output
+    assert "Subject: Verify" in result.output
+    assert "Code: 123456" in result.output
+
+
+def test_cli_mail_outbox_says_when_empty(rt: Runtime) -> None:
+    result = CliRunner().invoke(cli, ["mail", "outbox"])
+
+    assert result.exit_code == 0
+    assert "the outbox is empty" in result.output
+
+
+def test_dev_outbox_page_lists_mail_with_html_escaped(rt: Runtime) -> None:
+    create_mailer(rt).send(
+        tenant_id=None, to="dave@example.com", subject="<b>Reset</b>", text="<script>x</script>"
+    )
+
+    response = TestClient(build_app()).get("/dev/outbox")
+
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert "dave@example.com" in response.text
+    assert "&lt;b&gt;Reset&lt;/b&gt;" in response.text
+    assert "<script>x" not in response.text
+
+
+def test_dev_outbox_page_is_not_served_outside_local_mode(rt: Runtime) -> None:
+    production = Runtime(rt.settings.model_copy(update={"env": "production"}))
+    install_runtime(production)
+    try:
+        response = TestClient(build_app()).get("/dev/outbox")
+    finally:
+        install_runtime(rt)
+        production.engine.dispose()
+
+    assert response.status_code == 404
+
+
+def test_dev_pages_are_not_part_of_any_lambda_function() -> None:
+    from functions.authorize.app import app as authorize_app
+    from functions.device.app import app as device_app
+    from functions.token.app import app as token_app
+
+    for app in (authorize_app, token_app, device_app):
+        paths = {getattr(route, "path", "") for route in app.routes}
+        assert not any(p.startswith("/dev") for p in paths), paths
