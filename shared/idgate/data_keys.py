@@ -56,7 +56,11 @@ def open_for_tenant(rt: Runtime, tenant_id: str, envelope: bytes, purpose: str) 
 
 
 def client_secret_pepper(rt: Runtime, tenant_id: str) -> bytes:
-    return derive_subkey(tenant_data_key(rt, tenant_id), b"idgate client-secret digest")
+    # Cached: every client authentication needs it, and HKDF is not free.
+    return rt.cache.get_or_load(
+        ("pepper", tenant_id),
+        lambda: derive_subkey(tenant_data_key(rt, tenant_id), b"idgate client-secret digest"),
+    )
 
 
 def rewrap_data_keys(rt: Runtime, new_wrapper: KeyWrapper) -> int:
