@@ -43,8 +43,12 @@ class BenchClient:
         return "Basic " + base64.b64encode(raw).decode()
 
 
-CC_CLIENT = BenchClient("bench-service", "s" * 8 + "-service-secret-0123456789abcdef", ("client_credentials",))
-RS_CLIENT = BenchClient("bench-api", "r" * 8 + "-api-secret-0123456789abcdef0123", ("client_credentials",))
+CC_CLIENT = BenchClient(
+    "bench-service", "s" * 8 + "-service-secret-0123456789abcdef", ("client_credentials",)
+)
+RS_CLIENT = BenchClient(
+    "bench-api", "r" * 8 + "-api-secret-0123456789abcdef0123", ("client_credentials",)
+)
 WEB_CLIENT = BenchClient(
     "bench-web",
     "w" * 8 + "-web-secret-0123456789abcdef0123",

@@ -20,6 +20,7 @@ from idgate.runtime import Runtime
 from idgate.settings import Settings
 from idgate.storage import database
 from idgate.storage.tables import tenant_data_keys
+from idgate.tenant_scope import ALL_TENANTS, scoped
 
 REGION = "us-east-1"
 EMULATED_DATABASE_FILE = "idgate-emulated.db"
@@ -116,12 +117,13 @@ def emulate(settings: Settings) -> tuple[Settings, AwsEmulation]:
 
 def check_data_keys_open(rt: Runtime) -> None:
     """Refuse, in one line, a database whose data keys another key-encryption key wrapped."""
-    with database.read(rt.engine) as conn:
+    with scoped(ALL_TENANTS), database.read(rt.engine) as conn:
         tenant_id = conn.execute(select(tenant_data_keys.c.tenant_id).limit(1)).scalar()
     if tenant_id is None:
         return
     try:
-        tenant_data_key(rt, tenant_id)
+        with scoped(tenant_id):
+            tenant_data_key(rt, tenant_id)
     except Exception:
         raise SystemExit(
             f"error: the data keys in {rt.settings.database_url} were wrapped by another "

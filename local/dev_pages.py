@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from idgate.mail import OutboxMessage, recent_outbox
+from idgate.tenant_scope import ALL_TENANTS, scoped
 from idgate.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/dev", include_in_schema=False)
@@ -21,7 +22,8 @@ router = APIRouter(prefix="/dev", include_in_schema=False)
 def outbox(rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> HTMLResponse:
     if rt.settings.env != "local":
         raise HTTPException(status_code=404, detail="Not Found")
-    messages = recent_outbox(rt, limit=limit)
+    with scoped(ALL_TENANTS):  # a development view across every tenant's mail
+        messages = recent_outbox(rt, limit=limit)
     provider = escape(rt.settings.mail_provider)
     if rt.settings.mail_provider == "ses" and rt.settings.aws_endpoint_url:
         where = escape(f"{rt.settings.aws_endpoint_url}/moto-api/data.json")

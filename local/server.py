@@ -1,5 +1,8 @@
 """The single-process server `idgate serve` runs: every function's router in one app, the
-built-in demo relying party, the health and metrics endpoints, and the dev pages."""
+health and metrics endpoints, and in local mode the demo relying party and the dev pages.
+
+With IDGATE_ENV=production (container hosts) it serves only the platform: no demo tenant,
+no demo relying party, no dev pages."""
 
 from __future__ import annotations
 
@@ -13,24 +16,24 @@ from idgate.observability.health import health_router, metrics_router
 from idgate.observability.logging import configure_logging
 from idgate.runtime import Runtime, install_runtime
 from idgate.settings import Settings
+from idgate.tenant_scope import ALL_TENANTS, scoped
 from idgate.web.app_factory import create_app
 from local.demo_rp import router as demo_rp_router
 from local.dev_pages import router as dev_pages_router
 
 
-def build_app() -> FastAPI:
-    return create_app(
+def build_app(*, local_mode: bool = True) -> FastAPI:
+    routers = [
         authorize_router,
         token_router,
         device_router,
         admin_router,
-        demo_rp_router,
         health_router,
         metrics_router,
-        dev_pages_router,
-        title="idgate",
-        openapi_url="/api/v1/openapi.json",
-    )
+    ]
+    if local_mode:
+        routers += [demo_rp_router, dev_pages_router]
+    return create_app(*routers, title="idgate", openapi_url="/api/v1/openapi.json")
 
 
 def run(*, host: str, port: int, emulate_aws: bool = False) -> None:
@@ -48,15 +51,26 @@ def run(*, host: str, port: int, emulate_aws: bool = False) -> None:
     if not settings.public_url:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     configure_logging(settings.log_level)
+    local_mode = settings.env == "local"
     rt = Runtime(settings)
     install_runtime(rt)
     try:
-        provisioning.prepare_database(rt)
-        if emulation is not None:
-            check_data_keys_open(rt)
-        seed_demo(rt)
+        # Start-up is platform-level work (all tenants); the server itself starts unscoped,
+        # so every request gets its scope from its own route (idgate.tenant_scope).
+        with scoped(ALL_TENANTS):
+            provisioning.prepare_database(rt)
+            if emulation is not None:
+                check_data_keys_open(rt)
+            if local_mode:
+                seed_demo(rt)
         print(f"idgate is serving {rt.public_url} (database: {settings.database_url})", flush=True)
-        uvicorn.run(build_app(), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            build_app(local_mode=local_mode),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
     finally:
         if emulation is not None:
             emulation.stop()

@@ -30,6 +30,12 @@ SELECT 'CREATE DATABASE idgate_test OWNER idgate'
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'idgate_test') \gexec
 SQL
 )
+# The role the tests serve as, bound by row-level security (idgate migrates as the owner).
+(cd /tmp && $sudo_cmd runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d idgate_test \
+  -v owner=idgate -v app_password=idgate_app) < infra/postgres/create_app_role.sql >/dev/null
+if [ -z "${IDGATE_TEST_POSTGRES_URL:-}" ]; then
+  export IDGATE_TEST_POSTGRES_APP_URL="${IDGATE_TEST_POSTGRES_APP_URL:-postgresql+psycopg://idgate_app:idgate_app@127.0.0.1:5432/idgate_test}"
+fi
 export IDGATE_TEST_POSTGRES_URL="${IDGATE_TEST_POSTGRES_URL:-postgresql+psycopg://idgate:idgate@127.0.0.1:5432/idgate_test}"
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -22,7 +22,9 @@ from idgate.storage.tables import metadata
 
 PUBLIC_URL = "http://testserver"
 MASTER_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode().rstrip("=")
-POSTGRES_URL = os.environ.get("IDGATE_TEST_POSTGRES_URL")
+POSTGRES_URL = os.environ.get("IDGATE_TEST_POSTGRES_URL")  # the schema owner: migrates
+# The role the runtime serves as: bound by row-level security (local/test.sh creates it).
+POSTGRES_APP_URL = os.environ.get("IDGATE_TEST_POSTGRES_APP_URL")
 PASSWORD = "correct horse battery"
 WEB_SECRET = "web-client-secret-0123456789-abcdefghij"
 SERVICE_SECRET = "service-client-secret-0123456789-abcdef"
@@ -43,9 +45,10 @@ class FakeClock:
         self.now += seconds
 
 
-def _settings(database_url: str, tmp: Path) -> Settings:
+def _settings(database_url: str, tmp: Path, migration_url: str | None = None) -> Settings:
     return Settings(
         database_url=database_url,
+        migration_database_url=migration_url,
         public_url=PUBLIC_URL,
         master_key=MASTER_KEY,
         master_key_file=tmp / "unused.key",
@@ -63,20 +66,38 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+def postgres_migrated(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
     assert POSTGRES_URL, "IDGATE_TEST_POSTGRES_URL is not set"
     url = normalize_url(POSTGRES_URL)
     runtime = Runtime(_settings(url, tmp_path_factory.mktemp("pg")))
     provisioning.prepare_database(runtime)
     runtime.engine.dispose()
+    # The rows the migrations seed (the tiers), as a freshly migrated database holds them:
+    # put back after every TRUNCATE, as copying the SQLite template does.
+    template = create_engine(f"sqlite:///{sqlite_template}")
+    with template.connect() as conn:
+        for table in metadata.sorted_tables:
+            rows = [dict(row._mapping) for row in conn.execute(table.select())]
+            if rows:
+                _POSTGRES_SEED[table.name] = rows
+    template.dispose()
     return url
 
 
+_POSTGRES_SEED: dict[str, list[dict[str, object]]] = {}
+
+
 def _truncate_postgres(url: str) -> None:
+    # As the owner, with the '*' tenant scope (TRUNCATE is not subject to row-level security
+    # but needs the privilege; the seed is restored across tenants).
     engine = create_engine(url)
     names = ", ".join(table.name for table in metadata.sorted_tables)
     with engine.begin() as conn:
+        conn.execute(text("SELECT set_config('app.tenant_id', '*', true)"))
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
+        for table in metadata.sorted_tables:
+            if table.name in _POSTGRES_SEED:
+                conn.execute(table.insert(), _POSTGRES_SEED[table.name])
     engine.dispose()
 
 
@@ -99,14 +120,16 @@ def clock() -> FakeClock:
 def rt(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
 ) -> Iterator[Runtime]:
+    migration_url = None
     if backend == "postgres":
-        url = request.getfixturevalue("postgres_migrated")
-        _truncate_postgres(url)
+        migration_url = request.getfixturevalue("postgres_migrated")
+        _truncate_postgres(migration_url)
+        url = normalize_url(POSTGRES_APP_URL) if POSTGRES_APP_URL else migration_url
     else:
         template = request.getfixturevalue("sqlite_template")
         shutil.copy(template, tmp_path / "idgate.db")
         url = f"sqlite:///{tmp_path / 'idgate.db'}"
-    runtime = Runtime(_settings(url, tmp_path), clock=clock)
+    runtime = Runtime(_settings(url, tmp_path, migration_url), clock=clock)
     install_runtime(runtime)
     yield runtime
     install_runtime(None)

@@ -36,10 +36,20 @@ from idgate.control import applications, audit_log, customers_admin, members, or
 from idgate.control.operators import authenticate_operator
 from idgate.rbac import Operator
 from idgate.storage import database
+from idgate.tenant_scope import ALL_TENANTS, set_scope
 from idgate.web.app_factory import create_app, lambda_handler
 from idgate.web.deps import RuntimeDep
 
-router = APIRouter(prefix="/api/v1")
+
+async def _platform_scope() -> None:
+    # The control plane spans tenants (operators, memberships, the platform audit log), so
+    # its transactions run with the '*' tenant scope: row-level security does not confine
+    # them, and every core call enforces the operator's permissions (RBAC) in code instead.
+    # async so the scope is set in the request's own context (see idgate.web.deps._tenant).
+    set_scope(ALL_TENANTS)
+
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(_platform_scope)])
 
 
 def _operator(request: Request, rt: RuntimeDep) -> Operator:

@@ -19,6 +19,10 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Migrations are platform-level: with FORCE ROW LEVEL SECURITY (0003) even the
+            # owner sees no tenant rows unless the transaction's tenant scope is '*'.
+            connection.exec_driver_sql("SELECT set_config('app.tenant_id', '*', true)")
         context.run_migrations()
 
 

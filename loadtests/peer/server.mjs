@@ -106,6 +106,8 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+// Log what the provider answers with 500 (the harness counts these lines).
+provider.on('server_error', (_ctx, err) => console.error('server_error', err));
 const callback = provider.callback();
 
 async function readForm(req) {
@@ -131,18 +133,17 @@ async function login(req, res) {
   });
 }
 
-// POST /interaction/:uid/confirm: grant what the consent prompt says is missing.
+// POST /interaction/:uid/confirm: a new Grant with the requested scopes. Each consent is a
+// new grant (a new token family), as each authorization is a new family in idgate.
 async function confirm(req, res) {
-  const details = await provider.interactionDetails(req, res);
-  const { prompt, params, session } = details;
-  const grant = details.grantId
-    ? await provider.Grant.find(details.grantId)
-    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
-  if (prompt.details.missingOIDCScope) grant.addOIDCScope(prompt.details.missingOIDCScope.join(' '));
-  if (prompt.details.missingOIDCClaims) grant.addOIDCClaims(prompt.details.missingOIDCClaims);
+  const { params, session } = await provider.interactionDetails(req, res);
+  const grant = new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  grant.addOIDCScope(params.scope);
+  grant.addOIDCClaims(['sub', 'name', 'email', 'email_verified']);
   const grantId = await grant.save();
-  const consent = details.grantId ? {} : { grantId };
-  return provider.interactionFinished(req, res, { consent }, { mergeWithLastSubmission: true });
+  return provider.interactionFinished(req, res, { consent: { grantId } }, {
+    mergeWithLastSubmission: true,
+  });
 }
 
 async function interaction(req, res) {

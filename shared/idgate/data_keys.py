@@ -16,6 +16,7 @@ from idgate.errors import NotFound
 from idgate.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import tenant_data_keys
+from idgate.tenant_scope import ALL_TENANTS, scoped
 
 
 def create_data_key(rt: Runtime, conn: Connection, tenant_id: str) -> None:
@@ -69,7 +70,13 @@ def rewrap_data_keys(rt: Runtime, new_wrapper: KeyWrapper) -> int:
     nothing sealed with them is touched. Every row changes in one transaction, each only if
     no one changed it meanwhile; a key ``new_wrapper`` already opens (an earlier, partly
     applied run) is skipped, so running it again is safe. Returns how many were re-wrapped.
+    Platform-level work: it runs with the '*' tenant scope.
     """
+    with scoped(ALL_TENANTS):
+        return _rewrap_all(rt, new_wrapper)
+
+
+def _rewrap_all(rt: Runtime, new_wrapper: KeyWrapper) -> int:
     query = select(tenant_data_keys.c.tenant_id, tenant_data_keys.c.wrapped_key)
     with database.read(rt.engine) as conn:
         rows = conn.execute(query).all()

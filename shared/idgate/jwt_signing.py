@@ -40,16 +40,36 @@ def verify_jwt(
     if key is None or alg not in ("RS256", "ES256", "EdDSA"):
         raise InvalidJwt("unknown signing key")
     try:
-        return jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=[alg],
             issuer=issuer,
+            # Times are checked below against the runtime's clock, not PyJWT's time.time().
             options={
                 "verify_aud": False,
-                "verify_exp": verify_exp,
-                "require": ["iss", "sub", "iat"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "require": ["iss", "sub", "iat", *(["exp"] if verify_exp else [])],
             },
         )
     except jwt.PyJWTError as exc:
         raise InvalidJwt(str(exc)) from exc
+    _check_times(claims, now=rt.now(), verify_exp=verify_exp)
+    return claims
+
+
+def _check_times(claims: dict[str, Any], *, now: float, verify_exp: bool) -> None:
+    """RFC 7519 §4.1.4-4.1.6 against the injected clock: expired at ``exp``; not valid
+    before ``nbf`` or a future ``iat``."""
+    try:
+        iat = int(claims["iat"])
+        exp = int(claims["exp"]) if verify_exp else None
+        nbf = int(claims.get("nbf", iat))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidJwt("malformed time claim") from exc
+    if exp is not None and exp <= now:
+        raise InvalidJwt("token expired")
+    if max(iat, nbf) > now:
+        raise InvalidJwt("token not yet valid")

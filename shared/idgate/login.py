@@ -61,16 +61,30 @@ def sign_in(
     if customer is None:
         metrics.login_attempt("failure")
         with database.write(rt.engine) as conn:
-            record(conn, tenant_id=tenant.id, actor="anonymous", action="login.failed",
-                   target=normalize_email(email)[:200], now=now)
+            record(
+                conn,
+                tenant_id=tenant.id,
+                actor="anonymous",
+                action="login.failed",
+                target=normalize_email(email)[:200],
+                now=now,
+            )
         raise SignInFailed("The email or password is incorrect.")
     with database.write(rt.engine) as conn:
-        note_monthly_activity(conn, tenant_id=tenant.id, tier_name=tenant.tier,
-                              customer_id=customer.id, now=now)
+        note_monthly_activity(
+            conn, tenant_id=tenant.id, tier_name=tenant.tier, customer_id=customer.id, now=now
+        )
         cookie, session = start_session(conn, tenant_id=tenant.id, customer_id=customer.id, now=now)
         mark_interaction(conn, interaction_id, login_session_id=session.id)
-        record(conn, tenant_id=tenant.id, actor=f"customer:{customer.id}", action="login.succeeded",
-               target=customer.email, details={"session_id": session.id}, now=now)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=f"customer:{customer.id}",
+            action="login.succeeded",
+            target=customer.email,
+            details={"session_id": session.id},
+            now=now,
+        )
     metrics.login_attempt("success")
     signed_in = Interaction(
         interaction.id, interaction.kind, interaction.params, session.id, interaction.consent_given

@@ -1,5 +1,9 @@
 """Provisioning used by the CLI and the local demo: schema migration and the operator
-commands that create tenants, clients and customers, each in one transaction."""
+commands that create tenants, clients and customers, each in one transaction.
+
+These are platform-level operations (an operator on the command line or the dev server's
+start-up), so they run with the '*' tenant scope: PostgreSQL row-level security does not
+confine them (``idgate.tenant_scope``)."""
 
 from __future__ import annotations
 
@@ -13,14 +17,19 @@ from idgate.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.migrations import upgrade_to_head
 from idgate.storage.tables import tenants
+from idgate.tenant_scope import ALL_TENANTS, scoped
 from idgate.tenants import Tenant, find_tenant
 from idgate.tenants import create_tenant as insert_tenant
 
+_platform_scope = scoped(ALL_TENANTS)
 
+
+@_platform_scope
 def prepare_database(rt: Runtime) -> None:
     upgrade_to_head(rt.engine, rt.settings)
 
 
+@_platform_scope
 def create_tenant(rt: Runtime, *, slug: str, name: str | None) -> Tenant:
     with database.write(rt.engine) as conn:
         tenant = insert_tenant(conn, slug=slug, name=name, now=rt.now())
@@ -28,6 +37,7 @@ def create_tenant(rt: Runtime, *, slug: str, name: str | None) -> Tenant:
     return tenant
 
 
+@_platform_scope
 def existing_tenant(rt: Runtime, slug: str) -> Tenant:
     with database.read(rt.engine) as conn:
         tenant = find_tenant(conn, slug)
@@ -36,12 +46,14 @@ def existing_tenant(rt: Runtime, slug: str) -> Tenant:
     return tenant
 
 
+@_platform_scope
 def create_client(rt: Runtime, slug: str, **fields: object) -> tuple[Client, str | None]:
     tenant = existing_tenant(rt, slug)
     with database.write(rt.engine) as conn:
         return register_client(rt, conn, tenant=tenant, **fields)  # type: ignore[arg-type]
 
 
+@_platform_scope
 def create_user(rt: Runtime, slug: str, *, email: str, password: str, name: str | None) -> Customer:
     tenant = existing_tenant(rt, slug)
     with database.write(rt.engine) as conn:
@@ -50,6 +62,7 @@ def create_user(rt: Runtime, slug: str, *, email: str, password: str, name: str 
         )
 
 
+@_platform_scope
 def database_is_empty(rt: Runtime) -> bool:
     with database.read(rt.engine) as conn:
         return conn.execute(select(func.count()).select_from(tenants)).scalar_one() == 0

@@ -73,3 +73,11 @@ def require_org_permission(operator: Operator, tenant_id: str, permission: str) 
 def require_platform_permission(operator: Operator, permission: str) -> None:
     if not operator.platform_owner or permission not in PLATFORM_PERMISSIONS:
         raise Forbidden(f"this needs the {permission} permission (platform owners only)")
+
+
+def require_platform_permission_on(operator: Operator, tenant_id: str, permission: str) -> None:
+    """A platform-only action on one organization: a non-member gets 404 as on every other
+    organization call, a member 403."""
+    if not operator.platform_owner and tenant_id not in operator.roles:
+        raise NotFound("no such organization")
+    require_platform_permission(operator, permission)

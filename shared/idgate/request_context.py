@@ -16,5 +16,6 @@ class RequestContext:
 
 # The default is a frozen dataclass, so sharing it is safe.
 current_request: ContextVar[RequestContext] = ContextVar(
-    "idgate_request", default=RequestContext()  # noqa: B039
+    "idgate_request",
+    default=RequestContext(),  # noqa: B039
 )

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
 
     env: Literal["local", "production"] = "local"
     database_url: str = "sqlite:///./idgate.db"
+    # Migrations run as the schema owner when set; the service then connects (database_url)
+    # as a role bound by row-level security (infra/postgres/create_app_role.sql).
+    migration_database_url: str | None = None
     public_url: str | None = None
     master_key: str | None = None
     master_key_file: Path = Path(".idgate/master.key")

@@ -17,6 +17,7 @@ from idgate.errors import Conflict, NotFound, TenantUnavailable, ValidationFaile
 from idgate.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import tenants
+from idgate.tenant_scope import ALL_TENANTS, scoped
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 PLATFORM_SLUG = "platform"
@@ -80,7 +81,9 @@ def serving_tenant(rt: Runtime, slug: str) -> Tenant:
     """The tenant behind an issuer path, cached per process; only active tenants serve."""
 
     def load() -> Tenant | None:
-        with database.read(rt.engine) as conn:
+        # Resolving the slug precedes (and decides) the request's tenant scope, so it looks
+        # across tenants; nothing but this one row by its public slug is read.
+        with scoped(ALL_TENANTS), database.read(rt.engine) as conn:
             return find_tenant(conn, slug)
 
     tenant = rt.cache.get_or_load(("tenant", slug), load)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import TenantFixture
-from tests.flows import Authorization, new_authorization
-from tests.handlers.lambda_events import SignedIn, invoke, load_event, query_of, sign_in_with_events
+from tests.flows import Authorization, new_authorization, query_of
+from tests.handlers.lambda_events import SignedIn, invoke, load_event, sign_in_with_events
 
 
 @dataclass(frozen=True)

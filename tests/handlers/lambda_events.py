@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote_plus, urlsplit
+from urllib.parse import quote_plus
+
+from tests.flows import hidden
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
@@ -108,16 +110,6 @@ def invoke(handler: Handler, event: dict[str, Any]) -> Result:
     return Result(handler(event, None))
 
 
-def query_of(url: str) -> dict[str, str]:
-    return {key: value[0] for key, value in parse_qs(urlsplit(url).query).items()}
-
-
-def hidden_field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, f"no hidden field {name}"
-    return match.group(1)
-
-
 @dataclass(frozen=True)
 class SignedIn:
     """A browser that has signed in through the authorize function's events."""
@@ -134,7 +126,7 @@ def sign_in_with_events(interaction: str, password: str) -> SignedIn:
     page = invoke(handler, load_event("login_get", INTERACTION=interaction))
     assert page.status == 200, page.text
     csrf = page.cookies["idgate_csrf"]
-    assert hidden_field(page.text, "csrf_token") == csrf
+    assert hidden(page.text, "csrf_token") == csrf
     submitted = invoke(
         handler,
         load_event("login_post", INTERACTION=interaction, CSRF=csrf, PASSWORD=password),

@@ -7,8 +7,9 @@ import pytest
 from functions.authorize.app import handler
 from functions.token.app import handler as token_handler
 from tests.conftest import TenantFixture
+from tests.flows import hidden, query_of
 from tests.handlers.conftest import StartedAuthorization
-from tests.handlers.lambda_events import hidden_field, invoke, load_event, query_of
+from tests.handlers.lambda_events import invoke, load_event
 
 pytestmark = pytest.mark.usefixtures("acme")
 
@@ -46,8 +47,8 @@ def test_login_page_sets_the_csrf_cookie_in_the_v2_cookies_list() -> None:
     assert "set-cookie" not in page.headers
     line = page.cookie_line("idgate_csrf")
     assert "HttpOnly" in line and "Path=/;" in line and "SameSite=lax" in line
-    assert hidden_field(page.text, "csrf_token") == page.cookies["idgate_csrf"]
-    assert hidden_field(page.text, "interaction") == interaction
+    assert hidden(page.text, "csrf_token") == page.cookies["idgate_csrf"]
+    assert hidden(page.text, "interaction") == interaction
 
 
 def test_login_post_sets_a_session_cookie_scoped_to_the_tenant(acme: TenantFixture) -> None:
@@ -128,7 +129,7 @@ def test_code_flow_through_authorize_and_token_function_events(
     )
     tokens = invoke(token_handler, event)
     assert tokens.status == 200, tokens.text
-    assert {"access_token", "id_token", "refresh_token"} <= set(tokens.json())
+    assert {"access_token", "id_token"} <= set(tokens.json())
 
 
 def test_route_of_another_function_gets_a_json_404() -> None:

@@ -59,7 +59,9 @@ def test_public_client_is_refused_client_credentials(
     (invalid_client)."""
     by_id = token_request(client, "acme", {**GRANT, "client_id": "spa"})
     assert_error(by_id, "unauthorized_client")
-    with_secret = token_request(client, "acme", {**GRANT, "client_id": "spa", "client_secret": WEB_SECRET})
+    with_secret = token_request(
+        client, "acme", {**GRANT, "client_id": "spa", "client_secret": WEB_SECRET}
+    )
     assert_error(with_secret, "invalid_client", status=401)
 
 

@@ -173,9 +173,7 @@ def test_device_code_is_bound_to_the_client(browser: Browser, acme: TenantFixtur
     assert poll(browser.client, started["device_code"]).status_code == 200
 
 
-def test_a_decided_user_code_cannot_be_decided_again(
-    browser: Browser, acme: TenantFixture
-) -> None:
+def test_a_decided_user_code_cannot_be_decided_again(browser: Browser, acme: TenantFixture) -> None:
     """RFC 8628 §3.3/§5.4: the user code is usable once; a second approval is refused."""
     started = start(browser.client)
     decide(browser, acme, started["user_code"], "deny")

@@ -203,9 +203,7 @@ def test_revoking_an_access_token(browser: Browser, acme: TenantFixture) -> None
     assert revoke(browser.client, tokens["access_token"]).status_code == 200
 
 
-def test_public_client_revokes_its_own_refresh_token(
-    browser: Browser, acme: TenantFixture
-) -> None:
+def test_public_client_revokes_its_own_refresh_token(browser: Browser, acme: TenantFixture) -> None:
     """RFC 7009 §2.1: a public client identifies itself with client_id at the endpoint."""
     tokens = user_tokens(browser, acme, client_id="spa")
     response = revoke(browser.client, tokens["refresh_token"], headers=None, client_id="spa")
@@ -223,7 +221,9 @@ def test_wrong_token_type_hint_still_revokes(browser: Browser, acme: TenantFixtu
 
 
 @pytest.mark.parametrize("token", ["no-such-token", "a.b.c"])
-def test_unknown_token_revocation_is_200(client: TestClient, acme: TenantFixture, token: str) -> None:
+def test_unknown_token_revocation_is_200(
+    client: TestClient, acme: TenantFixture, token: str
+) -> None:
     """RFC 7009 §2.2: invalid tokens do not cause an error response; the answer is 200."""
     assert revoke(client, token).status_code == 200
 
@@ -252,9 +252,7 @@ def test_unknown_token_type_hint_is_unsupported_token_type(
     assert introspection(browser.client, tokens["refresh_token"])["active"] is True
 
 
-def test_revocation_requires_client_authentication(
-    browser: Browser, acme: TenantFixture
-) -> None:
+def test_revocation_requires_client_authentication(browser: Browser, acme: TenantFixture) -> None:
     """RFC 7009 §2.1: the server first validates the client credentials; failure is
     invalid_client (RFC 6749 §5.2) and nothing is revoked."""
     tokens = user_tokens(browser, acme)

@@ -144,7 +144,9 @@ def test_wider_scope_is_invalid_scope_and_does_not_consume_the_token(
     """RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted;
     §5.2 names that invalid_scope. The failed request consumes nothing."""
     first = web_tokens(browser, acme, scope="openid offline_access")
-    assert_error(refresh(browser.client, first["refresh_token"], scope="openid email"), "invalid_scope")
+    assert_error(
+        refresh(browser.client, first["refresh_token"], scope="openid email"), "invalid_scope"
+    )
     assert refresh(browser.client, first["refresh_token"]).status_code == 200
 
 
@@ -161,7 +163,10 @@ def test_refresh_token_is_bound_to_its_client(browser: Browser, acme: TenantFixt
     """RFC 6749 §6: the server MUST validate that the refresh token was issued to the
     authenticated client."""
     first = web_tokens(browser, acme)
-    assert_error(refresh(browser.client, first["refresh_token"], headers=None, client_id="spa"), "invalid_grant")
+    assert_error(
+        refresh(browser.client, first["refresh_token"], headers=None, client_id="spa"),
+        "invalid_grant",
+    )
     assert refresh(browser.client, first["refresh_token"]).status_code == 200
 
 

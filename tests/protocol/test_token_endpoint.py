@@ -110,7 +110,12 @@ def test_code_is_bound_to_the_client_it_was_issued_to(
     stolen = redeem(browser.client, code, auth.verifier, headers=None, client_id="spa")
     assert_error(stolen, "invalid_grant")
     stolen = redeem(
-        browser.client, code, auth.verifier, redirect_uri=SPA_REDIRECT, headers=None, client_id="spa"
+        browser.client,
+        code,
+        auth.verifier,
+        redirect_uri=SPA_REDIRECT,
+        headers=None,
+        client_id="spa",
     )
     assert_error(stolen, "invalid_grant")
 

@@ -4,6 +4,7 @@ SES mailer something real to talk to over HTTP, and leaves the environment as it
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,19 @@ from idgate.aws.ses import SesMailer
 from idgate.mail import create_mailer
 from idgate.runtime import Runtime
 from idgate.settings import Settings
+from idgate.tenant_scope import ALL_TENANTS, scoped
 from local.aws_emulation import REGION, check_data_keys_open, start_aws_emulation
 from tests.conftest import MASTER_KEY
 
 pytestmark = pytest.mark.aws
+
+
+@pytest.fixture(autouse=True)
+def platform_scope() -> Iterator[None]:
+    """Core calls made directly by the test are platform-level (PostgreSQL row-level
+    security); requests through TestClient get their scope from their own route."""
+    with scoped(ALL_TENANTS):
+        yield
 
 
 def test_emulated_aws_wraps_data_keys_with_kms_and_sends_mail_with_ses(tmp_path: Path) -> None:

@@ -25,11 +25,20 @@ from idgate.runtime import Runtime, install_runtime
 from idgate.settings import Settings
 from idgate.storage import database
 from idgate.storage.tables import tenant_data_keys
+from idgate.tenant_scope import ALL_TENANTS, scoped
 from local.server import build_app
 from tests.conftest import MASTER_KEY, TenantFixture
 
 REGION = "us-east-1"
 OTHER_MASTER_KEY = base64.urlsafe_b64encode(bytes(range(100, 132))).decode().rstrip("=")
+
+
+@pytest.fixture(autouse=True)
+def platform_scope() -> Iterator[None]:
+    """Core calls made directly by the test are platform-level (PostgreSQL row-level
+    security); requests through TestClient get their scope from their own route."""
+    with scoped(ALL_TENANTS):
+        yield
 
 
 @dataclass(frozen=True)

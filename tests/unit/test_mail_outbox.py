@@ -3,14 +3,26 @@ and that the dev page exists only in local mode."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from idgate.cli.main import app as cli
 from idgate.mail import OutboxMailer, create_mailer, recent_outbox
 from idgate.runtime import Runtime, install_runtime
+from idgate.tenant_scope import ALL_TENANTS, scoped
 from local.server import build_app
 from tests.conftest import FakeClock
+
+
+@pytest.fixture(autouse=True)
+def platform_scope() -> Iterator[None]:
+    """Core calls made directly by the test are platform-level (PostgreSQL row-level
+    security); requests through TestClient get their scope from their own route."""
+    with scoped(ALL_TENANTS):
+        yield
 
 
 def test_outbox_mailer_is_the_default_and_stores_each_message(rt: Runtime) -> None:

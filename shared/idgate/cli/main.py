@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 
 from idgate import provisioning
+from idgate.cli import admin_commands
 from idgate.errors import IdgateError
 from idgate.runtime import Runtime, current_runtime
+from idgate.tenant_scope import ALL_TENANTS, reset_scope, set_scope
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (organizations).")
@@ -23,6 +25,24 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(client_app, name="client")
 app.add_typer(user_app, name="user")
 app.add_typer(mail_app, name="mail")
+app.add_typer(admin_commands.platform_app, name="platform")
+app.add_typer(admin_commands.orgs_app, name="orgs")
+app.add_typer(admin_commands.apps_app, name="apps")
+app.add_typer(admin_commands.customers_app, name="customers")
+app.add_typer(admin_commands.members_app, name="members")
+app.add_typer(admin_commands.audit_app, name="audit")
+app.command("login")(admin_commands.login)
+app.command("logout")(admin_commands.logout)
+
+
+@app.callback()
+def _platform_scope(ctx: typer.Context) -> None:
+    # A command is platform-level operator work: its transactions see every tenant's rows
+    # (the '*' scope of PostgreSQL row-level security) until it ends. Not `serve`: the
+    # server starts unscoped and each request gets its scope from its route.
+    if ctx.invoked_subcommand != "serve":
+        token = set_scope(ALL_TENANTS)
+        ctx.call_on_close(lambda: reset_scope(token))
 
 
 def _runtime() -> Runtime:
@@ -57,6 +77,13 @@ def serve(
         typer.echo("error: --emulate-aws needs moto and boto3: pip install -e '.[dev]'", err=True)
         raise typer.Exit(1)
     run(host=host, port=port, emulate_aws=emulate_aws)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (for deploy pipelines; every command does it too)."""
+    _runtime()
+    typer.echo("database schema is up to date")
 
 
 @tenant_app.command("create")

@@ -48,10 +48,15 @@ def _encode_cursor(email: str) -> str:
 
 
 def _decode_cursor(cursor: str) -> str:
+    # validate=True: a lenient decode turns garbage into "" and silently restarts the list.
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        padded = cursor + "=" * (-len(cursor) % 4)
+        email = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("cursor is not valid") from exc
+    if not email:
+        raise ValidationFailed("cursor is not valid")
+    return email
 
 
 def _org(conn: Connection, operator: Operator, slug: str, permission: str) -> Tenant:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from idgate.audit import record
 from idgate.control.organizations import find_organization
@@ -23,6 +23,16 @@ class Member:
     operator_id: str
     email: str
     role: str
+
+
+def _owners(conn: Connection, tenant_id: str) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(memberships)
+            .where(memberships.c.tenant_id == tenant_id, memberships.c.role == "owner")
+        ).scalar_one()
+    )
 
 
 def list_members(rt: Runtime, operator: Operator, slug: str) -> list[Member]:
@@ -60,6 +70,8 @@ def add_member(rt: Runtime, operator: Operator, slug: str, *, email: str, role: 
             )
         ).scalar()
         if existing is not None:
+            if existing == "owner" and role != "owner" and _owners(conn, tenant.id) == 1:
+                raise Conflict("an organization keeps at least one owner")
             conn.execute(
                 update(memberships)
                 .where(
@@ -96,12 +108,7 @@ def remove_member(rt: Runtime, operator: Operator, slug: str, operator_id: str) 
         ).scalar()
         if role is None:
             raise NotFound("no such member")
-        owners = conn.execute(
-            select(func.count())
-            .select_from(memberships)
-            .where(memberships.c.tenant_id == tenant.id, memberships.c.role == "owner")
-        ).scalar_one()
-        if role == "owner" and owners == 1:
+        if role == "owner" and _owners(conn, tenant.id) == 1:
             raise Conflict("an organization keeps at least one owner")
         conn.execute(
             delete(memberships).where(

@@ -18,7 +18,7 @@ from idgate.control.tiers import get_tier
 from idgate.customers import create_customer
 from idgate.data_keys import create_data_key
 from idgate.errors import Conflict, NotFound
-from idgate.rbac import Operator, require_org_permission, require_platform_permission
+from idgate.rbac import Operator, require_org_permission, require_platform_permission_on
 from idgate.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import memberships, tenants
@@ -131,9 +131,9 @@ def change_status(rt: Runtime, operator: Operator, slug: str, action: str) -> Or
     permission = (
         "platform.orgs.approve" if action in ("approve", "reject") else "platform.orgs.suspend"
     )
-    require_platform_permission(operator, permission)
     with database.write(rt.engine) as conn:
         tenant = find_organization(conn, slug)
+        require_platform_permission_on(operator, tenant.id, permission)
         changed = conn.execute(
             update(tenants)
             .where(tenants.c.id == tenant.id, tenants.c.status.in_(allowed_from))
@@ -155,9 +155,9 @@ def change_status(rt: Runtime, operator: Operator, slug: str, action: str) -> Or
 
 
 def set_tier(rt: Runtime, operator: Operator, slug: str, tier: str) -> Organization:
-    require_platform_permission(operator, "platform.tiers.write")
     with database.write(rt.engine) as conn:
         tenant = find_organization(conn, slug)
+        require_platform_permission_on(operator, tenant.id, "platform.tiers.write")
         get_tier(conn, tier)
         conn.execute(update(tenants).where(tenants.c.id == tenant.id).values(tier=tier))
         record(
@@ -175,9 +175,9 @@ def set_tier(rt: Runtime, operator: Operator, slug: str, tier: str) -> Organizat
 
 def delete_organization(rt: Runtime, operator: Operator, slug: str) -> None:
     """Delete the organization and, by cascade, all its data; the platform log keeps the fact."""
-    require_platform_permission(operator, "platform.orgs.delete")
     with database.write(rt.engine) as conn:
         tenant = find_organization(conn, slug)
+        require_platform_permission_on(operator, tenant.id, "platform.orgs.delete")
         conn.execute(delete(tenants).where(tenants.c.id == tenant.id))
         record(
             conn,

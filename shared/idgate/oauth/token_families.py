@@ -34,8 +34,15 @@ def revoke_reused_family(
 ) -> InvalidGrant:
     with database.write(engine) as conn:
         revoke_family(conn, tenant_id=tenant_id, family_id=reuse.family_id, now=now)
-        record(conn, tenant_id=tenant_id, actor="system", action="token.reuse_detected",
-               target=reuse.family_id, details={"reason": reuse.description}, now=now)
+        record(
+            conn,
+            tenant_id=tenant_id,
+            actor="system",
+            action="token.reuse_detected",
+            target=reuse.family_id,
+            details={"reason": reuse.description},
+            now=now,
+        )
     return InvalidGrant(reuse.description)
 
 

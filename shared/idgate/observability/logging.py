@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 from structlog.typing import EventDict, WrappedLogger
@@ -58,11 +58,20 @@ def configure_logging(level: str | None = None) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.WriteLoggerFactory(file=_Stdout()),  # type: ignore[arg-type]
+        logger_factory=structlog.WriteLoggerFactory(file=cast(TextIO, _Stdout())),
         cache_logger_on_first_use=False,
     )
-    # The request logger is built once: it is on every request's path.
-    _access_logger = structlog.get_logger("idgate.http").bind()
+    # The request logger is on every request's path: built once, with only the processors
+    # its line needs (the middleware passes the request id itself).
+    _access_logger = structlog.wrap_logger(
+        structlog.WriteLogger(cast(TextIO, _Stdout())),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+    ).bind()
     _configured = True
 
 

@@ -87,6 +87,7 @@ class RequestObservability:
             metrics.record_request(route, method, status, seconds)
             access_logger().info(
                 "request",
+                request_id=request_id,
                 method=method,
                 route=route,
                 tenant=_tenant_of(scope),

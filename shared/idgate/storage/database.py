@@ -3,7 +3,9 @@
 SQLite runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing when one upgrades a
 read lock. PostgreSQL uses a small pre-pinged pool, which suits Lambda (one request per
-process at a time) and RDS Proxy.
+process at a time) and RDS Proxy, and every transaction there starts by setting
+``app.tenant_id`` (transaction-local) to the current tenant scope, which the row-level
+security policies of migration 0003 enforce (see ``idgate.tenant_scope``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from idgate import tenant_scope
 from idgate.settings import Settings
 
 
@@ -29,13 +32,26 @@ def create_database_engine(settings: Settings) -> Engine:
     url = normalize_url(settings.database_url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
         pool_recycle=300,
     )
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _set_tenant_scope)
+    return engine
+
+
+def _set_tenant_scope(conn: Connection) -> None:
+    # Always set, '' included: a pooled connection must never carry a previous scope, and
+    # set_config(..., true) lasts until the transaction ends. One extra statement per
+    # transaction (a round trip on the same connection).
+    conn.exec_driver_sql(_SET_SCOPE, (tenant_scope.setting_value(),))
+
+
+_SET_SCOPE = "SELECT set_config('app.tenant_id', %s, true)"
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request, Response
 
 from idgate.runtime import Runtime, current_runtime
 from idgate.sessions import Session, current_session
+from idgate.tenant_scope import set_scope
 from idgate.tenants import Tenant, serving_tenant
 
 SESSION_COOKIE = "idgate_session"
@@ -17,8 +18,17 @@ def _runtime() -> Runtime:
     return current_runtime()
 
 
-def _tenant(tenant: Annotated[str, Path()], rt: Annotated[Runtime, Depends(_runtime)]) -> Tenant:
-    return serving_tenant(rt, tenant)
+async def _tenant(
+    tenant: Annotated[str, Path()], rt: Annotated[Runtime, Depends(_runtime)]
+) -> Tenant:
+    # The request's tenant scope (idgate.tenant_scope) is set here. async on purpose: FastAPI
+    # runs sync dependencies in a copy of the request's context, so a scope set there would
+    # not reach the endpoint; an async one sets it in the request's own task, which later
+    # dependencies and the endpoint inherit (sync ones in a thread-pool copy of it) and
+    # which ends with the request. The lookup is a cache hit but once per tenant and TTL.
+    resolved = serving_tenant(rt, tenant)
+    set_scope(resolved.id)
+    return resolved
 
 
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
