@@ -20,6 +20,7 @@ from idgate.oauth.device_verification import (
 )
 from idgate.tenants import Tenant
 from idgate.web.app_factory import create_app, lambda_handler
+from idgate.web.core_calls import call_core
 from idgate.web.deps import RuntimeDep, SessionDep, TenantDep
 from idgate.web.forms import oauth_form
 from idgate.web.pages import check_csrf, render
@@ -30,9 +31,8 @@ router = APIRouter(prefix="/t/{tenant}")
 @router.post("/device_authorization")
 async def device_authorization(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
     form = await oauth_form(request)
-    body = authorize_device(
-        rt, tenant, authorization=request.headers.get("authorization"), form=form
-    )
+    authorization = request.headers.get("authorization")
+    body = await call_core(rt, authorize_device, rt, tenant, authorization=authorization, form=form)
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 

@@ -1,7 +1,7 @@
 """Token function: /token, /introspect, /revoke, /userinfo, /jwks and discovery of a tenant.
 
-Routes are ``async`` and call the core directly: each request is a few milliseconds of
-CPU and database work, and skipping the thread-pool hop is measurably faster.
+Routes are ``async`` (the form body is read asynchronously) and call the core through
+``call_core``: inline on SQLite, in the thread pool on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from idgate.oauth.token_endpoint import exchange
 from idgate.oidc.discovery import provider_metadata
 from idgate.oidc.userinfo import userinfo
 from idgate.web.app_factory import create_app, lambda_handler
+from idgate.web.core_calls import call_core
 from idgate.web.deps import RuntimeDep, TenantDep
 from idgate.web.forms import oauth_form
 
@@ -37,27 +38,31 @@ async def jwks(rt: RuntimeDep, tenant: TenantDep) -> Response:
 @router.post("/token")
 async def token(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
     form = await oauth_form(request)
-    body = exchange(rt, tenant, authorization=request.headers.get("authorization"), form=form)
+    authorization = request.headers.get("authorization")
+    body = await call_core(rt, exchange, rt, tenant, authorization=authorization, form=form)
     return JSONResponse(body, headers=NO_STORE)
 
 
 @router.post("/introspect")
 async def introspection(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
     form = await oauth_form(request)
-    body = introspect(rt, tenant, authorization=request.headers.get("authorization"), form=form)
+    authorization = request.headers.get("authorization")
+    body = await call_core(rt, introspect, rt, tenant, authorization=authorization, form=form)
     return JSONResponse(body, headers=NO_STORE)
 
 
 @router.post("/revoke")
 async def revocation(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
     form = await oauth_form(request)
-    revoke(rt, tenant, authorization=request.headers.get("authorization"), form=form)
+    authorization = request.headers.get("authorization")
+    await call_core(rt, revoke, rt, tenant, authorization=authorization, form=form)
     return Response(status_code=200, headers=NO_STORE)
 
 
 @router.get("/userinfo")
 async def userinfo_get(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
-    body = userinfo(rt, tenant, authorization=request.headers.get("authorization"))
+    authorization = request.headers.get("authorization")
+    body = await call_core(rt, userinfo, rt, tenant, authorization=authorization)
     return JSONResponse(body, headers=NO_STORE)
 
 

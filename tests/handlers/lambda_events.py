@@ -8,10 +8,12 @@ there the placeholders simply stay literal strings.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -106,8 +108,25 @@ class Result:
         return self.headers["location"]
 
 
+def call_like_lambda(handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
+    """Invoke the handler as the Lambda runtime does: in a thread with no running event loop
+    (pytest-playwright keeps one running in the main thread after the browser tests)."""
+
+    def call() -> dict[str, Any]:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            return dict(handler(event, None))
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
 def invoke(handler: Handler, event: dict[str, Any]) -> Result:
-    return Result(handler(event, None))
+    return Result(call_like_lambda(handler, event))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from idgate.runtime import Runtime, install_runtime
 from local.server import build_app
 from tests.conftest import SERVICE_SECRET, TenantFixture
 from tests.flows import Browser, basic, new_authorization, token_request
+from tests.handlers.lambda_events import call_like_lambda
 
 
 def _sample(name: str, **labels: str) -> float:
@@ -165,7 +166,7 @@ def _api_gateway_event(path: str, request_id: str) -> dict[str, object]:
 def test_lambda_request_id_is_the_api_gateway_request_id(rt: Runtime, acme: TenantFixture) -> None:
     from functions.token.app import handler
 
-    result = handler(_api_gateway_event("/t/acme/jwks", "Ab1cD2eF3gHIJ="), None)
+    result = call_like_lambda(handler, _api_gateway_event("/t/acme/jwks", "Ab1cD2eF3gHIJ="))
 
     assert result["statusCode"] == 200
     assert result["headers"]["x-request-id"] == "Ab1cD2eF3gHIJ="

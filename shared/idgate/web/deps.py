@@ -14,7 +14,8 @@ from idgate.tenants import Tenant, serving_tenant
 SESSION_COOKIE = "idgate_session"
 
 
-def _runtime() -> Runtime:
+async def _runtime() -> Runtime:
+    # async: a sync dependency would cost a thread-pool round trip on every request.
     return current_runtime()
 
 

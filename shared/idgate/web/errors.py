@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from idgate.errors import IdgateError, InvalidToken, RedirectError
 from idgate.oauth.authorize import error_redirect_url
@@ -74,6 +75,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _client_disconnected(request: Request, exc: Exception) -> Response:
+    # The client went away while its body was read: nobody will see an answer, and it is
+    # not a server error (load generators do this at the end of every run).
+    return Response(status_code=400)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", path=request.url.path)
     return error_response(request, 500, "server_error", "an unexpected error occurred")
@@ -84,4 +91,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IdgateError, _idgate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnected)
     app.add_exception_handler(Exception, _unexpected_error)
