@@ -154,6 +154,14 @@ class InvalidToken(OAuthError):
     status_code = 401
 
 
+class BearerTokenMissing(IdgateError):
+    """RFC 6750 §3.1: a request without any credentials gets a bare ``Bearer`` challenge,
+    with no error code."""
+
+    status_code = 401
+    error = "unauthorized"
+
+
 class TenantUnavailable(OAuthError):
     """The tenant exists but does not serve requests (pending or suspended)."""
 

@@ -17,12 +17,16 @@ from idgate.interactions import Interaction, find_interaction, mark_interaction
 from idgate.observability import metrics
 from idgate.runtime import Runtime
 from idgate.sessions import Session, start_session
+from idgate.sign_in_lockout import clear_failures, is_locked, record_failure
 from idgate.storage import database
 from idgate.tenants import Tenant
 
 
 class SignInFailed(IdgateError):
     status_code = 401
+
+
+LOCKED_MESSAGE = "Too many failed sign-ins for this email. Try again in 15 minutes."
 
 
 class InteractionExpired(IdgateError):
@@ -55,9 +59,18 @@ def sign_in(
 ) -> SignedIn:
     interaction = load_interaction(rt, tenant, interaction_id)
     now = rt.now()
+    address = normalize_email(email)[:320]
     # The Argon2id check runs in a read transaction so it never holds SQLite's write lock.
     with database.read(rt.engine) as conn:
-        customer = authenticate_customer(conn, tenant_id=tenant.id, email=email, password=password)
+        locked = is_locked(conn, tenant_id=tenant.id, email=address, now=now)
+        customer = (
+            None
+            if locked
+            else authenticate_customer(conn, tenant_id=tenant.id, email=email, password=password)
+        )
+    if locked:
+        metrics.login_attempt("locked")
+        raise SignInFailed(LOCKED_MESSAGE)
     if customer is None:
         metrics.login_attempt("failure")
         with database.write(rt.engine) as conn:
@@ -66,9 +79,18 @@ def sign_in(
                 tenant_id=tenant.id,
                 actor="anonymous",
                 action="login.failed",
-                target=normalize_email(email)[:200],
+                target=address,
                 now=now,
             )
+            if record_failure(conn, tenant_id=tenant.id, email=address, now=now):
+                record(
+                    conn,
+                    tenant_id=tenant.id,
+                    actor="system",
+                    action="login.locked_out",
+                    target=address,
+                    now=now,
+                )
         raise SignInFailed("The email or password is incorrect.")
     with database.write(rt.engine) as conn:
         note_monthly_activity(
@@ -76,6 +98,7 @@ def sign_in(
         )
         cookie, session = start_session(conn, tenant_id=tenant.id, customer_id=customer.id, now=now)
         mark_interaction(conn, interaction_id, login_session_id=session.id)
+        clear_failures(conn, tenant_id=tenant.id, email=address)
         record(
             conn,
             tenant_id=tenant.id,

@@ -3,9 +3,15 @@ session, prompt=none/login/consent, max_age and login_hint; no user enumeration.
 
 from __future__ import annotations
 
+import httpx
 import jwt
 import pytest
+from sqlalchemy import select
 
+from idgate.runtime import Runtime
+from idgate.storage import database
+from idgate.storage.tables import audit_events
+from idgate.tenant_scope import ALL_TENANTS, scoped
 from tests.conftest import WEB_SECRET, FakeClock, TenantFixture
 from tests.flows import (
     WEB_REDIRECT,
@@ -197,3 +203,43 @@ def test_expired_login_page_is_a_clear_error(browser: Browser, clock: FakeClock)
     clock.advance(601)
     page = browser.get(first.headers["location"])
     assert page.status_code == 400 and "expired" in page.text
+
+
+def _fail_sign_in(browser: Browser, email: str, times: int) -> httpx.Response:
+    response = None
+    for _ in range(times):
+        first = browser.authorize(new_authorization())
+        response = browser.submit_login(first.headers["location"], email, "wrong password")
+    assert response is not None
+    return response
+
+
+def test_five_failed_sign_ins_lock_the_email_for_fifteen_minutes(
+    browser: Browser, acme: TenantFixture, clock: FakeClock
+) -> None:
+    _fail_sign_in(browser, acme.email, 5)
+    first = browser.authorize(new_authorization())
+    locked = browser.submit_login(first.headers["location"], acme.email, acme.password)
+    assert locked.status_code == 401 and "Too many failed sign-ins" in locked.text
+    clock.advance(15 * 60 + 1)
+    assert browser.sign_in(new_authorization(), acme.email, acme.password).startswith(WEB_REDIRECT)
+
+
+def test_lockout_looks_the_same_for_unknown_emails(browser: Browser) -> None:
+    response = _fail_sign_in(browser, "nobody@example.com", 6)
+    assert response.status_code == 401 and "Too many failed sign-ins" in response.text
+
+
+def test_lockout_is_in_the_audit_log(browser: Browser, acme: TenantFixture, rt: Runtime) -> None:
+    _fail_sign_in(browser, acme.email, 5)
+    with scoped(ALL_TENANTS), database.read(rt.engine) as conn:
+        actions = conn.execute(select(audit_events.c.action)).scalars().all()
+    assert actions.count("login.failed") == 5 and "login.locked_out" in actions
+
+
+def test_successful_sign_in_resets_the_failure_count(browser: Browser, acme: TenantFixture) -> None:
+    _fail_sign_in(browser, acme.email, 4)
+    browser.sign_in(new_authorization(), acme.email, acme.password)
+    first = browser.authorize(new_authorization(prompt="login"))
+    response = browser.submit_login(first.headers["location"], acme.email, "wrong password")
+    assert "The email or password is incorrect." in response.text

@@ -178,12 +178,12 @@ def test_userinfo_accepts_post(browser: Browser, acme: TenantFixture) -> None:
 def test_userinfo_without_token_is_401_with_bearer_challenge(
     client: TestClient, acme: TenantFixture
 ) -> None:
-    """RFC 6750 §3: a request to a protected resource without a token gets 401 and a
-    WWW-Authenticate: Bearer challenge."""
+    """RFC 6750 §3 and §3.1: a request without any credentials gets 401 and a bare
+    WWW-Authenticate: Bearer challenge, with no error code in it."""
     response = userinfo(client, None)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"].startswith("Bearer")
-    assert response.json()["error"] == "invalid_token"
+    assert response.headers["www-authenticate"] == 'Bearer realm="idgate"'
+    assert "error=" not in response.headers["www-authenticate"]
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c"])

@@ -55,7 +55,7 @@ def grant_failed(grant_type: str, error: str) -> None:
 
 
 def login_attempt(outcome: str) -> None:
-    """``outcome`` is ``success`` or ``failure``."""
+    """``outcome`` is ``success``, ``failure`` or ``locked``."""
     LOGINS.labels(outcome=outcome).inc()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from idgate.customers import get_customer
-from idgate.errors import InvalidToken
+from idgate.errors import BearerTokenMissing, InvalidToken
 from idgate.oauth.access_tokens import access_token_is_revoked, decode_access_token
 from idgate.oidc.claims import claims_for_scope
 from idgate.runtime import Runtime
@@ -16,7 +16,9 @@ from idgate.tenants import Tenant
 
 
 def bearer_token(authorization: str | None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
+    if not authorization:
+        raise BearerTokenMissing("a Bearer access token is required")
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken("a Bearer access token is required")
     return token.strip()

@@ -284,3 +284,13 @@ audit_events = Table(
     Column("hash", String(64), nullable=False),
     Index("ix_audit_events_action", "tenant_id", "action", "seq"),
 )
+
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("email", String(320), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", Float, nullable=False),
+    Column("locked_until", Float),
+)
