@@ -60,6 +60,9 @@ def verify_jwt(
     return claims
 
 
+CLOCK_SKEW_LEEWAY = 30
+
+
 def _check_times(claims: dict[str, Any], *, now: float, verify_exp: bool) -> None:
     """RFC 7519 §4.1.4-4.1.6 against the injected clock: expired at ``exp``; not valid
     before ``nbf`` or a future ``iat``."""
@@ -71,5 +74,6 @@ def _check_times(claims: dict[str, Any], *, now: float, verify_exp: bool) -> Non
         raise InvalidJwt("malformed time claim") from exc
     if exp is not None and exp <= now:
         raise InvalidJwt("token expired")
-    if max(iat, nbf) > now:
+    # Leeway for clock skew between the processes (Lambda instances) that sign and verify.
+    if max(iat, nbf) > now + CLOCK_SKEW_LEEWAY:
         raise InvalidJwt("token not yet valid")
