@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from fastapi.testclient import TestClient
 
+from tests.conftest import TenantFixture
+
 WEB_REDIRECT = "https://app.example.com/callback"
 SPA_REDIRECT = "http://127.0.0.1:5173/callback"
 
@@ -144,3 +146,11 @@ def token_request(
     client: TestClient, slug: str, data: dict[str, str], headers: dict[str, str] | None = None
 ) -> httpx.Response:
     return client.post(f"/t/{slug}/token", data=data, headers=headers or {})
+
+
+def authorize_code(browser: Browser, acme: TenantFixture, auth: Authorization) -> str:
+    """Run the authorization request (signing in when the provider asks) and return the code."""
+    response = browser.authorize(auth)
+    if response.headers.get("location", "").startswith(f"/t/{acme.slug}/login"):
+        response = browser.submit_login(response.headers["location"], acme.email, acme.password)
+    return query_of(browser.follow_to_redirect_uri(response))["code"]

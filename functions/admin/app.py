@@ -6,6 +6,7 @@ audience) and makes one core call, which checks exactly one permission.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -266,55 +267,48 @@ def delete_customer(slug: str, customer_id: str, rt: RuntimeDep, operator: Opera
     return Response(status_code=204)
 
 
+@dataclass(frozen=True)
+class AuditQuery:
+    filters: AuditFilter
+    cursor: str | None
+    limit: int
+
+
+def _audit_query(
+    action: str | None = None,
+    actor: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> AuditQuery:
+    return AuditQuery(AuditFilter(action, actor, since, until), cursor, limit)
+
+
+AuditQueryDep = Annotated[AuditQuery, Depends(_audit_query)]
+
+
 def _audit_page(
-    rt: RuntimeDep,
-    operator: Operator,
-    slug: str | None,
-    action: str | None,
-    actor: str | None,
-    since: float | None,
-    until: float | None,
-    cursor: str | None,
-    limit: int,
+    rt: RuntimeDep, operator: Operator, slug: str | None, query: AuditQuery
 ) -> AuditPageOut:
     events, next_cursor = audit_log.read_audit_log(
-        rt,
-        operator,
-        slug=slug,
-        filters=AuditFilter(action, actor, since, until),
-        cursor=cursor,
-        limit=limit,
+        rt, operator, slug=slug, filters=query.filters, cursor=query.cursor, limit=query.limit
     )
     return AuditPageOut(events=[AuditEventOut.of(e) for e in events], next_cursor=next_cursor)
 
 
 @router.get("/orgs/{slug}/audit", tags=["audit"])
 def org_audit(
-    slug: str,
-    rt: RuntimeDep,
-    operator: OperatorDep,
-    action: str | None = None,
-    actor: str | None = None,
-    since: float | None = None,
-    until: float | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    slug: str, rt: RuntimeDep, operator: OperatorDep, query: AuditQueryDep
 ) -> AuditPageOut:
-    return _audit_page(rt, operator, slug, action, actor, since, until, cursor, limit)
+    """An organization's audit log, newest first (org.audit.read)."""
+    return _audit_page(rt, operator, slug, query)
 
 
 @router.get("/audit", tags=["audit"])
-def platform_audit(
-    rt: RuntimeDep,
-    operator: OperatorDep,
-    action: str | None = None,
-    actor: str | None = None,
-    since: float | None = None,
-    until: float | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> AuditPageOut:
-    return _audit_page(rt, operator, None, action, actor, since, until, cursor, limit)
+def platform_audit(rt: RuntimeDep, operator: OperatorDep, query: AuditQueryDep) -> AuditPageOut:
+    """Every tenant's audit log, newest first (platform owners)."""
+    return _audit_page(rt, operator, None, query)
 
 
 # Declared last: its "{action}" segment would otherwise shadow /members, /apps, ...

@@ -15,11 +15,10 @@ from idgate.runtime import Runtime
 from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture
 from tests.flows import (
     SPA_REDIRECT,
-    Authorization,
     Browser,
+    authorize_code,
     basic,
     new_authorization,
-    query_of,
     token_request,
 )
 
@@ -31,13 +30,6 @@ def assert_invalid_client(response: httpx.Response, *, basic_challenge: bool) ->
     assert response.json()["error"] == "invalid_client"
     if basic_challenge:
         assert response.headers["www-authenticate"].startswith("Basic ")
-
-
-def authorize_code(browser: Browser, acme: TenantFixture, auth: Authorization) -> str:
-    response = browser.authorize(auth)
-    if response.headers.get("location", "").startswith(f"/t/{acme.slug}/login"):
-        response = browser.submit_login(response.headers["location"], acme.email, acme.password)
-    return query_of(browser.follow_to_redirect_uri(response))["code"]
 
 
 def test_client_secret_basic_authenticates(client: TestClient, acme: TenantFixture) -> None:

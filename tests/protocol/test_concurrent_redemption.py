@@ -25,12 +25,11 @@ from idgate.tenants import Tenant, serving_tenant
 from tests.conftest import WEB_SECRET, TenantFixture
 from tests.flows import (
     WEB_REDIRECT,
-    Authorization,
     Browser,
+    authorize_code,
     basic,
     hidden,
     new_authorization,
-    query_of,
     token_request,
 )
 
@@ -74,13 +73,6 @@ def race(
 def only_winner(outcomes: list[Outcome]) -> dict[str, Any]:
     assert sorted(error for error, _ in outcomes) == ["invalid_grant", "ok"], outcomes
     return next(body for error, body in outcomes if body is not None)
-
-
-def authorize_code(browser: Browser, acme: TenantFixture, auth: Authorization) -> str:
-    response = browser.authorize(auth)
-    if response.headers.get("location", "").startswith(f"/t/{acme.slug}/login"):
-        response = browser.submit_login(response.headers["location"], acme.email, acme.password)
-    return query_of(browser.follow_to_redirect_uri(response))["code"]
 
 
 def code_form(browser: Browser, acme: TenantFixture) -> dict[str, str]:

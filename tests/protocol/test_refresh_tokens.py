@@ -13,23 +13,15 @@ from tests.conftest import WEB_SECRET, FakeClock, TenantFixture
 from tests.flows import (
     SPA_REDIRECT,
     WEB_REDIRECT,
-    Authorization,
     Browser,
+    authorize_code,
     basic,
     new_authorization,
-    query_of,
     token_request,
 )
 
 WEB_AUTH = basic("web", WEB_SECRET)
 FULL_SCOPE = "openid profile email offline_access"
-
-
-def authorize_code(browser: Browser, acme: TenantFixture, auth: Authorization) -> str:
-    response = browser.authorize(auth)
-    if response.headers.get("location", "").startswith(f"/t/{acme.slug}/login"):
-        response = browser.submit_login(response.headers["location"], acme.email, acme.password)
-    return query_of(browser.follow_to_redirect_uri(response))["code"]
 
 
 def web_tokens(browser: Browser, acme: TenantFixture, scope: str = FULL_SCOPE) -> dict[str, Any]:

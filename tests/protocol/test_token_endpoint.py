@@ -10,23 +10,14 @@ from tests.conftest import SERVICE_SECRET, WEB_SECRET, FakeClock, TenantFixture
 from tests.flows import (
     SPA_REDIRECT,
     WEB_REDIRECT,
-    Authorization,
     Browser,
+    authorize_code,
     basic,
     new_authorization,
-    query_of,
     token_request,
 )
 
 WEB_AUTH = basic("web", WEB_SECRET)
-
-
-def authorize_code(browser: Browser, acme: TenantFixture, auth: Authorization) -> str:
-    """Run the authorization request (signing in when asked) and return the code."""
-    response = browser.authorize(auth)
-    if response.headers.get("location", "").startswith(f"/t/{acme.slug}/login"):
-        response = browser.submit_login(response.headers["location"], acme.email, acme.password)
-    return query_of(browser.follow_to_redirect_uri(response))["code"]
 
 
 def redeem(

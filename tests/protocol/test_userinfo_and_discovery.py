@@ -19,22 +19,14 @@ from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture
 from tests.flows import (
     SPA_REDIRECT,
     WEB_REDIRECT,
-    Authorization,
     Browser,
+    authorize_code,
     basic,
     new_authorization,
-    query_of,
     token_request,
 )
 
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-
-
-def authorize_code(browser: Browser, acme: TenantFixture, auth: Authorization) -> str:
-    response = browser.authorize(auth)
-    if response.headers.get("location", "").startswith(f"/t/{acme.slug}/login"):
-        response = browser.submit_login(response.headers["location"], acme.email, acme.password)
-    return query_of(browser.follow_to_redirect_uri(response))["code"]
 
 
 def code_tokens(
