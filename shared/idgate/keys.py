@@ -122,16 +122,23 @@ def jwks(rt: Runtime, tenant_id: str) -> dict[str, Any]:
     return rt.cache.get_or_load(("jwks", tenant_id), load)
 
 
-def verification_key(rt: Runtime, tenant_id: str, kid: str) -> Any | None:
-    """The public key for ``kid``, parsed once; None for a key this tenant never published."""
+@dataclass(frozen=True)
+class VerificationKey:
+    alg: str
+    public_key: Any
 
-    def find() -> Any | None:
+
+def verification_key(rt: Runtime, tenant_id: str, kid: str) -> VerificationKey | None:
+    """The public key for ``kid`` with the one algorithm it was made for, parsed once; None
+    for a key this tenant never published."""
+
+    def find() -> VerificationKey | None:
         for jwk in jwks(rt, tenant_id)["keys"]:
             if jwk["kid"] == kid:
-                return _JWK_CODECS[jwk["alg"]].from_jwk(jwk)
+                return VerificationKey(jwk["alg"], _JWK_CODECS[jwk["alg"]].from_jwk(jwk))
         return None
 
-    def load() -> Any | None:
+    def load() -> VerificationKey | None:
         key = find()
         if key is None:
             # Another process may have created the key after this one cached the set.
