@@ -23,9 +23,10 @@ from local.dev_pages import router as dev_pages_router
 
 
 def build_app(*, local_mode: bool = True) -> FastAPI:
+    # Routes match in order: the token router (the hot path) first.
     routers = [
-        authorize_router,
         token_router,
+        authorize_router,
         device_router,
         admin_router,
         health_router,
