@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from fastapi.routing import APIRoute
+from starlette.routing import Route as StarletteRoute
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -90,8 +90,8 @@ def router_routes(flow: str) -> set[Route]:
     return {
         (method, route.path)
         for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods - {"HEAD", "OPTIONS"}
+        if isinstance(route, StarletteRoute)
+        for method in (route.methods or set()) - {"HEAD", "OPTIONS"}
     }
 
 

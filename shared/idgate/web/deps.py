@@ -19,17 +19,22 @@ async def _runtime() -> Runtime:
     return current_runtime()
 
 
+def resolve_tenant(rt: Runtime, slug: str) -> Tenant:
+    """The request's tenant, whose id becomes the request's tenant scope
+    (idgate.tenant_scope). Call it from an async dependency or endpoint: FastAPI runs sync
+    dependencies in a copy of the request's context, so a scope set there would not reach the
+    endpoint; an async one sets it in the request's own task, which later dependencies and
+    the endpoint inherit (sync ones in a thread-pool copy of it) and which ends with the
+    request. The lookup is a cache hit but once per tenant and TTL."""
+    resolved = serving_tenant(rt, slug)
+    set_scope(resolved.id)
+    return resolved
+
+
 async def _tenant(
     tenant: Annotated[str, Path()], rt: Annotated[Runtime, Depends(_runtime)]
 ) -> Tenant:
-    # The request's tenant scope (idgate.tenant_scope) is set here. async on purpose: FastAPI
-    # runs sync dependencies in a copy of the request's context, so a scope set there would
-    # not reach the endpoint; an async one sets it in the request's own task, which later
-    # dependencies and the endpoint inherit (sync ones in a thread-pool copy of it) and
-    # which ends with the request. The lookup is a cache hit but once per tenant and TTL.
-    resolved = serving_tenant(rt, tenant)
-    set_scope(resolved.id)
-    return resolved
+    return resolve_tenant(rt, tenant)
 
 
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
