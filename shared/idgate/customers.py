@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.passwords import hash_password, verify_password
@@ -78,9 +78,14 @@ def create_customer(
     return customer
 
 
+_CUSTOMER_BY_ID = select(customers).where(
+    customers.c.tenant_id == bindparam("tenant_id"), customers.c.id == bindparam("customer_id")
+)
+
+
 def get_customer(conn: Connection, tenant_id: str, customer_id: str) -> Customer | None:
     row = conn.execute(
-        select(customers).where(customers.c.tenant_id == tenant_id, customers.c.id == customer_id)
+        _CUSTOMER_BY_ID, {"tenant_id": tenant_id, "customer_id": customer_id}
     ).first()
     return _from_row(row) if row else None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.digests import random_token
@@ -70,10 +70,14 @@ def decode_access_token(rt: Runtime, tenant: Tenant, token: str) -> dict[str, An
         return None
 
 
+# Built once: constructing a statement costs more than running it on the introspection path.
+_REVOKED_JTI = select(revoked_access_tokens.c.jti).where(
+    revoked_access_tokens.c.jti == bindparam("jti")
+)
+
+
 def access_token_is_revoked(conn: Connection, *, tenant_id: str, claims: dict[str, Any]) -> bool:
-    revoked = conn.execute(
-        select(revoked_access_tokens.c.jti).where(revoked_access_tokens.c.jti == claims["jti"])
-    ).first()
+    revoked = conn.execute(_REVOKED_JTI, {"jti": claims["jti"]}).first()
     if revoked is not None:
         return True
     family_id = claims.get("fid")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
 from idgate.errors import InvalidGrant
@@ -35,33 +35,45 @@ def issue_refresh_token(
 ) -> str:
     token = random_token()
     conn.execute(
-        insert(refresh_tokens).values(
-            digest=token_digest(token),
-            tenant_id=tenant_id,
-            family_id=family_id,
-            client_id=client_id,
-            scope=scope,
-            created_at=now,
-            expires_at=now + ttl,
-        )
+        _INSERT,
+        {
+            "digest": token_digest(token),
+            "tenant_id": tenant_id,
+            "family_id": family_id,
+            "client_id": client_id,
+            "scope": scope,
+            "created_at": now,
+            "expires_at": now + ttl,
+        },
     )
     return token
 
 
+# Built once: on the refresh path, constructing statements cost more than running them.
+_INSERT = insert(refresh_tokens)
+_LOOKUP = (
+    select(
+        refresh_tokens,
+        token_families.c.customer_id,
+        token_families.c.session_id,
+        token_families.c.auth_time,
+        token_families.c.revoked_at,
+    )
+    .join(token_families, token_families.c.id == refresh_tokens.c.family_id)
+    .where(
+        refresh_tokens.c.digest == bindparam("digest"),
+        refresh_tokens.c.tenant_id == bindparam("tenant_id"),
+    )
+)
+_MARK_USED = (
+    update(refresh_tokens)
+    .where(refresh_tokens.c.digest == bindparam("token_digest"), refresh_tokens.c.used_at.is_(None))
+    .values(used_at=bindparam("now"))
+)
+
+
 def _lookup(conn: Connection, tenant_id: str, token: str) -> object | None:
-    return conn.execute(
-        select(
-            refresh_tokens,
-            token_families.c.customer_id,
-            token_families.c.session_id,
-            token_families.c.auth_time,
-            token_families.c.revoked_at,
-        )
-        .join(token_families, token_families.c.id == refresh_tokens.c.family_id)
-        .where(
-            refresh_tokens.c.digest == token_digest(token), refresh_tokens.c.tenant_id == tenant_id
-        )
-    ).first()
+    return conn.execute(_LOOKUP, {"digest": token_digest(token), "tenant_id": tenant_id}).first()
 
 
 def rotate_refresh_token(
@@ -80,11 +92,7 @@ def rotate_refresh_token(
         raise ReuseDetected(m["family_id"], "refresh token was already used")
     if m["expires_at"] <= now:
         raise InvalidGrant("refresh token expired")
-    used = conn.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.digest == m["digest"], refresh_tokens.c.used_at.is_(None))
-        .values(used_at=now)
-    )
+    used = conn.execute(_MARK_USED, {"token_digest": m["digest"], "now": now})
     if used.rowcount != 1:
         raise ReuseDetected(m["family_id"], "refresh token was already used")
     return RefreshGrant(

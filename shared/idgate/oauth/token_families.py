@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from idgate.audit import record
 from idgate.errors import InvalidGrant
@@ -99,10 +99,14 @@ def revoke_session_families(
     )
 
 
+_FAMILY_REVOKED_AT = select(token_families.c.revoked_at).where(
+    token_families.c.id == bindparam("family_id"),
+    token_families.c.tenant_id == bindparam("tenant_id"),
+)
+
+
 def family_is_active(conn: Connection, *, tenant_id: str, family_id: str) -> bool:
     revoked_at = conn.execute(
-        select(token_families.c.revoked_at).where(
-            token_families.c.id == family_id, token_families.c.tenant_id == tenant_id
-        )
+        _FAMILY_REVOKED_AT, {"family_id": family_id, "tenant_id": tenant_id}
     ).first()
     return revoked_at is not None and revoked_at[0] is None
