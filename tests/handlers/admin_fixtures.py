@@ -72,7 +72,7 @@ ROLE_HOLDERS = {
 def use_cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     dummy = cheap.hash("idgate-timing-equalizer")
-    monkeypatch.setattr(passwords, "_hasher", cheap)
+    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
     monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
 
 

@@ -118,7 +118,7 @@ def cli(
     monkeypatch.setattr(api_client, "hooks", api_client.Hooks(http=lambda: server))
     # Argon2id at its real cost is covered by the crypto tests; sign-ins here are many.
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
+    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
     dummy = cheap.hash("idgate-timing-equalizer")
     monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
     yield CliRunner()
