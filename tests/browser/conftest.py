@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -91,7 +92,33 @@ def _provision(rp_url: str, cwd: Path, env: dict[str, str]) -> None:
     idgate("user", "create", SLUG, "--email", EMAIL, "--password", PASSWORD, "--name", "Carol")
 
 
-def _wait_for_discovery(server: subprocess.Popen[bytes], issuer: str, log: Path) -> dict[str, Any]:
+@contextmanager
+def running_idgate(
+    workdir: Path, port: int, env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`idgate serve --port PORT` in ``workdir`` until the block ends; its output goes to a
+    log file that readiness failures quote."""
+    log = workdir / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(  # noqa: S603 - our own CLI with fixed arguments
+            [str(Path(sys.executable).with_name("idgate")), "serve", "--port", str(port)],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield server, log
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def wait_for_discovery(server: subprocess.Popen[bytes], issuer: str, log: Path) -> dict[str, Any]:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -147,27 +174,11 @@ def provider(tmp_path_factory: pytest.TempPathFactory, rp_url: str) -> Iterator[
     # Provision before serving: the server then starts on a complete database and no
     # process races another to create the master key file in the working directory.
     _provision(rp_url, workdir, env)
-    log = workdir / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(  # noqa: S603 - our own CLI with fixed arguments
-            [str(Path(sys.executable).with_name("idgate")), "serve", "--port", str(port)],
-            cwd=workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with running_idgate(workdir, port, env) as (server, log):
         issuer = f"{base_url}/t/{SLUG}"
-        metadata = _wait_for_discovery(server, issuer, log)
+        metadata = wait_for_discovery(server, issuer, log)
         jwks = httpx.get(metadata["jwks_uri"], timeout=5).json()
         yield Provider(base_url, issuer, metadata, jwks, rp_url)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="session")
