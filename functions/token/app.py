@@ -25,11 +25,11 @@ from idgate.tenants import Tenant
 from idgate.web.app_factory import create_app, lambda_handler
 from idgate.web.core_calls import call_core
 from idgate.web.deps import resolve_tenant
+from idgate.web.errors import NO_STORE
 from idgate.web.forms import oauth_form
 from idgate.web.plain_routes import add_plain_route
 
 PREFIX = "/t/{tenant}"
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 
 

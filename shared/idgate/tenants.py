@@ -77,6 +77,11 @@ def find_tenant(conn: Connection, slug: str) -> Tenant | None:
     return _from_row(row) if row else None
 
 
+def platform_tenant_id(conn: Connection) -> str:
+    """The id of the reserved platform tenant (the operators' pool and platform-wide log)."""
+    return conn.execute(select(tenants.c.id).where(tenants.c.slug == PLATFORM_SLUG)).scalar_one()
+
+
 def serving_tenant(rt: Runtime, slug: str) -> Tenant:
     """The tenant behind an issuer path, cached per process; only active tenants serve."""
 

@@ -14,8 +14,8 @@ from idgate.errors import Conflict, NotFound, ValidationFailed
 from idgate.rbac import ROLES, Operator, require_org_permission
 from idgate.runtime import Runtime
 from idgate.storage import database
-from idgate.storage.tables import customers, memberships, tenants
-from idgate.tenants import PLATFORM_SLUG
+from idgate.storage.tables import customers, memberships
+from idgate.tenants import platform_tenant_id
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,7 @@ def add_member(rt: Runtime, operator: Operator, slug: str, *, email: str, role: 
     with database.write(rt.engine) as conn:
         tenant = find_organization(conn, slug)
         require_org_permission(operator, tenant.id, "org.members.write")
-        platform_id = conn.execute(
-            select(tenants.c.id).where(tenants.c.slug == PLATFORM_SLUG)
-        ).scalar_one()
+        platform_id = platform_tenant_id(conn)
         invitee = conn.execute(
             select(customers.c.id, customers.c.email).where(
                 customers.c.tenant_id == platform_id, customers.c.email == normalize_email(email)

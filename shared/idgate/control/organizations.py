@@ -22,7 +22,7 @@ from idgate.rbac import Operator, require_org_permission, require_platform_permi
 from idgate.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import memberships, tenants
-from idgate.tenants import PLATFORM_SLUG, Tenant, create_tenant, find_tenant
+from idgate.tenants import PLATFORM_SLUG, Tenant, create_tenant, find_tenant, platform_tenant_id
 
 # action -> (allowed from, resulting status, audit action)
 TRANSITIONS = {
@@ -53,10 +53,6 @@ def find_organization(conn: Connection, slug: str) -> Tenant:
     if tenant is None:
         raise NotFound("no such organization")
     return tenant
-
-
-def _platform_id(conn: Connection) -> str:
-    return conn.execute(select(tenants.c.id).where(tenants.c.slug == PLATFORM_SLUG)).scalar_one()
 
 
 def _create_pending(
@@ -181,7 +177,7 @@ def delete_organization(rt: Runtime, operator: Operator, slug: str) -> None:
         conn.execute(delete(tenants).where(tenants.c.id == tenant.id))
         record(
             conn,
-            tenant_id=_platform_id(conn),
+            tenant_id=platform_tenant_id(conn),
             actor=operator.actor,
             action="org.deleted",
             target=slug,

@@ -15,8 +15,8 @@ from idgate.errors import LimitReached, NotFound, ValidationFailed
 from idgate.rbac import Operator, require_platform_permission
 from idgate.runtime import Runtime
 from idgate.storage import database
-from idgate.storage.tables import clients, customer_activity, tenants, tiers
-from idgate.tenants import PLATFORM_SLUG, Tenant
+from idgate.storage.tables import clients, customer_activity, tiers
+from idgate.tenants import Tenant, platform_tenant_id
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,7 @@ def update_tier(rt: Runtime, operator: Operator, name: str, **limits: int | bool
         if changes:
             conn.execute(update(tiers).where(tiers.c.name == name).values(**changes))
         after = get_tier(conn, name)
-        platform_id = conn.execute(
-            select(tenants.c.id).where(tenants.c.slug == PLATFORM_SLUG)
-        ).scalar_one()
+        platform_id = platform_tenant_id(conn)
         record(
             conn,
             tenant_id=platform_id,
