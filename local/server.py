@@ -6,12 +6,13 @@ no demo relying party, no dev pages."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
 
 from functions.admin.app import router as admin_router
 from functions.authorize.app import router as authorize_router
 from functions.device.app import router as device_router
-from functions.token.app import router as token_router
+from functions.token.app import app as token_app
+from functions.token.app import endpoints as token_endpoints
 from idgate.observability.health import health_router, metrics_router
 from idgate.observability.logging import configure_logging
 from idgate.runtime import Runtime, install_runtime
@@ -22,10 +23,22 @@ from local.demo_rp import router as demo_rp_router
 from local.dev_pages import router as dev_pages_router
 
 
-def build_app(*, local_mode: bool = True) -> FastAPI:
-    # Routes match in order: the token router (the hot path) first.
+class TokenPathsFirst:
+    """Sends the token function's paths (the hot path) to its own ASGI app, as API Gateway
+    routes them to its own Lambda function, and everything else to the framework app."""
+
+    def __init__(self, rest: Any) -> None:
+        self.rest = rest
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and token_endpoints.match(scope["path"]) is not None:
+            await token_app(scope, receive, send)
+        else:
+            await self.rest(scope, receive, send)
+
+
+def build_app(*, local_mode: bool = True) -> TokenPathsFirst:
     routers = [
-        token_router,
         authorize_router,
         device_router,
         admin_router,
@@ -34,7 +47,7 @@ def build_app(*, local_mode: bool = True) -> FastAPI:
     ]
     if local_mode:
         routers += [demo_rp_router, dev_pages_router]
-    return create_app(*routers, title="idgate", openapi_url="/api/v1/openapi.json")
+    return TokenPathsFirst(create_app(*routers, title="idgate", openapi_url="/api/v1/openapi.json"))
 
 
 def run(*, host: str, port: int, emulate_aws: bool = False) -> None:

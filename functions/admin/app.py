@@ -38,8 +38,9 @@ from idgate.control.operators import authenticate_operator
 from idgate.rbac import Operator
 from idgate.storage import database
 from idgate.tenant_scope import ALL_TENANTS, set_scope
-from idgate.web.app_factory import create_app, lambda_handler
+from idgate.web.app_factory import create_app
 from idgate.web.deps import RuntimeDep
+from idgate.web.lambda_handler import lambda_handler
 
 
 async def _platform_scope() -> None:

@@ -22,7 +22,7 @@ from idgate.oidc.logout import log_out, needs_confirmation, parse_logout_request
 from idgate.runtime import Runtime
 from idgate.sessions import Session
 from idgate.tenants import Tenant
-from idgate.web.app_factory import create_app, lambda_handler
+from idgate.web.app_factory import create_app
 from idgate.web.deps import (
     RuntimeDep,
     SessionDep,
@@ -31,6 +31,7 @@ from idgate.web.deps import (
     set_session_cookie,
 )
 from idgate.web.forms import query_params
+from idgate.web.lambda_handler import lambda_handler
 from idgate.web.pages import check_csrf, render
 
 router = APIRouter(prefix="/t/{tenant}")

@@ -19,10 +19,11 @@ from idgate.oauth.device_verification import (
     device_page,
 )
 from idgate.tenants import Tenant
-from idgate.web.app_factory import create_app, lambda_handler
+from idgate.web.app_factory import create_app
 from idgate.web.core_calls import call_core
 from idgate.web.deps import RuntimeDep, SessionDep, TenantDep
 from idgate.web.forms import oauth_form
+from idgate.web.lambda_handler import lambda_handler
 from idgate.web.pages import check_csrf, render
 
 router = APIRouter(prefix="/t/{tenant}")

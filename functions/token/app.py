@@ -1,95 +1,86 @@
 """Token function: /token, /introspect, /revoke, /userinfo, /jwks and discovery of a tenant.
 
-These are the hot paths, so they are plain Starlette endpoints on the FastAPI router: no
-dependency injection or parameter validation to solve per request (30 % of an in-process
-client_credentials request, measured with loadtests/profile_request_path.py). Each one
-reads the request, makes one core call and renders the result; errors are rendered by the
-app's handlers like everywhere else. Core calls go through ``call_core``: inline on SQLite,
-in the thread pool on PostgreSQL.
+These are the hot paths, so they are served by ``TenantJsonEndpoints``, a plain ASGI app,
+rather than a framework (see ``idgate.web.json_endpoints``). Each endpoint reads the
+request, makes one core call and returns its JSON. Core calls go through ``call_core``:
+inline on SQLite, in the thread pool on PostgreSQL.
 """
 
 from __future__ import annotations
-
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
-from starlette.requests import Request
 
 from idgate.keys import jwks as tenant_jwks
 from idgate.oauth.introspection import introspect
 from idgate.oauth.revocation import revoke
 from idgate.oauth.token_endpoint import exchange
+from idgate.observability.logging import ensure_logging
+from idgate.observability.middleware import RequestObservability
 from idgate.oidc.discovery import provider_metadata
 from idgate.oidc.userinfo import userinfo
-from idgate.runtime import Runtime, current_runtime
+from idgate.runtime import Runtime
 from idgate.tenants import Tenant
-from idgate.web.app_factory import create_app, lambda_handler
 from idgate.web.core_calls import call_core
-from idgate.web.deps import resolve_tenant
-from idgate.web.errors import NO_STORE
-from idgate.web.forms import oauth_form
-from idgate.web.plain_routes import add_plain_route
+from idgate.web.json_endpoints import (
+    EndpointRequest,
+    Headers,
+    JsonAnswer,
+    TenantJsonEndpoints,
+    cached_json_bytes,
+    json_bytes,
+)
+from idgate.web.lambda_handler import lambda_handler
 
-PREFIX = "/t/{tenant}"
-PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
-
-
-def _tenant(request: Request) -> tuple[Runtime, Tenant]:
-    rt = current_runtime()
-    return rt, resolve_tenant(rt, request.path_params["tenant"])
-
-
-async def discovery(request: Request) -> Response:
-    rt, tenant = _tenant(request)
-    return JSONResponse(provider_metadata(rt, tenant), headers=PUBLIC_CACHE)
+PUBLIC_CACHE: Headers = ((b"cache-control", b"public, max-age=300"),)
 
 
-async def jwks(request: Request) -> Response:
-    rt, tenant = _tenant(request)
-    return JSONResponse(tenant_jwks(rt, tenant.id), headers=PUBLIC_CACHE)
+async def discovery(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:
+    metadata = provider_metadata(rt, tenant)
+    return JsonAnswer(cached_json_bytes(("discovery", tenant.id), metadata), headers=PUBLIC_CACHE)
 
 
-async def token(request: Request) -> Response:
-    rt, tenant = _tenant(request)
-    form = await oauth_form(request)
-    authorization = request.headers.get("authorization")
-    body = await call_core(rt, exchange, rt, tenant, authorization=authorization, form=form)
-    return JSONResponse(body, headers=NO_STORE)
+async def jwks(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:
+    key_set = tenant_jwks(rt, tenant.id)
+    return JsonAnswer(cached_json_bytes(("jwks", tenant.id), key_set), headers=PUBLIC_CACHE)
 
 
-async def introspection(request: Request) -> Response:
-    rt, tenant = _tenant(request)
-    form = await oauth_form(request)
-    authorization = request.headers.get("authorization")
-    body = await call_core(rt, introspect, rt, tenant, authorization=authorization, form=form)
-    return JSONResponse(body, headers=NO_STORE)
+async def token(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:
+    authorization = request.header(b"authorization")
+    body = await call_core(
+        rt, exchange, rt, tenant, authorization=authorization, form=request.form()
+    )
+    return JsonAnswer(json_bytes(body))
 
 
-async def revocation(request: Request) -> Response:
-    rt, tenant = _tenant(request)
-    form = await oauth_form(request)
-    authorization = request.headers.get("authorization")
-    await call_core(rt, revoke, rt, tenant, authorization=authorization, form=form)
-    return Response(status_code=200, headers=NO_STORE)
+async def introspection(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:
+    authorization = request.header(b"authorization")
+    body = await call_core(
+        rt, introspect, rt, tenant, authorization=authorization, form=request.form()
+    )
+    return JsonAnswer(json_bytes(body))
 
 
-async def userinfo_endpoint(request: Request) -> Response:
+async def revocation(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:
+    authorization = request.header(b"authorization")
+    await call_core(rt, revoke, rt, tenant, authorization=authorization, form=request.form())
+    return JsonAnswer(b"")
+
+
+async def userinfo_endpoint(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:
     """OIDC Core §5.3.1: the UserInfo endpoint supports GET and POST alike."""
-    rt, tenant = _tenant(request)
-    authorization = request.headers.get("authorization")
+    authorization = request.header(b"authorization")
     body = await call_core(rt, userinfo, rt, tenant, authorization=authorization)
-    return JSONResponse(body, headers=NO_STORE)
+    return JsonAnswer(json_bytes(body))
 
 
-router = APIRouter()
-for path, endpoint, methods in [
-    ("/.well-known/openid-configuration", discovery, ["GET"]),
-    ("/jwks", jwks, ["GET"]),
-    ("/token", token, ["POST"]),
-    ("/introspect", introspection, ["POST"]),
-    ("/revoke", revocation, ["POST"]),
-    ("/userinfo", userinfo_endpoint, ["GET", "POST"]),
-]:
-    add_plain_route(router, PREFIX + path, endpoint, methods)
-
-app = create_app(router, title="idgate token")
+endpoints = TenantJsonEndpoints(
+    {
+        ".well-known/openid-configuration": (discovery, ["GET"]),
+        "jwks": (jwks, ["GET"]),
+        "token": (token, ["POST"]),
+        "introspect": (introspection, ["POST"]),
+        "revoke": (revocation, ["POST"]),
+        "userinfo": (userinfo_endpoint, ["GET", "POST"]),
+    }
+)
+app = RequestObservability(endpoints)
+ensure_logging()
 handler = lambda_handler(app)

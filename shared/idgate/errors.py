@@ -20,6 +20,10 @@ class IdgateError(Exception):
         super().__init__(description)
         self.description = description
 
+    def challenge(self) -> str | None:
+        """The ``WWW-Authenticate`` value this error is answered with (RFC 7235 §4.1)."""
+        return None
+
 
 class NotFound(IdgateError):
     status_code = 404
@@ -153,6 +157,9 @@ class InvalidToken(OAuthError):
     error = "invalid_token"
     status_code = 401
 
+    def challenge(self) -> str | None:
+        return f'Bearer error="invalid_token", error_description="{self.description}"'
+
 
 class BearerTokenMissing(IdgateError):
     """RFC 6750 §3.1: a request without any credentials gets a bare ``Bearer`` challenge,
@@ -160,6 +167,9 @@ class BearerTokenMissing(IdgateError):
 
     status_code = 401
     error = "unauthorized"
+
+    def challenge(self) -> str | None:
+        return 'Bearer realm="idgate"'
 
 
 class TenantUnavailable(OAuthError):

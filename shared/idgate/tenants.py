@@ -17,7 +17,7 @@ from idgate.errors import Conflict, NotFound, TenantUnavailable, ValidationFaile
 from idgate.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import tenants
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.tenant_scope import ALL_TENANTS, scoped, set_scope
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 PLATFORM_SLUG = "platform"
@@ -97,6 +97,17 @@ def serving_tenant(rt: Runtime, slug: str) -> Tenant:
     if tenant.status != "active":
         raise TenantUnavailable("this organization is not active")
     return tenant
+
+
+def resolve_tenant(rt: Runtime, slug: str) -> Tenant:
+    """The request's tenant, whose id becomes the request's tenant scope
+    (idgate.tenant_scope). Call it from the request's own task (an async dependency or
+    endpoint): FastAPI runs sync dependencies in a copy of the request's context, so a scope
+    set there would not reach the endpoint; one set in the request's task reaches every
+    later step and ends with the request. A cache hit but once per tenant and TTL."""
+    resolved = serving_tenant(rt, slug)
+    set_scope(resolved.id)
+    return resolved
 
 
 def issuer_url(rt: Runtime, tenant: Tenant) -> str:

@@ -86,11 +86,16 @@ def templated_routes(resource: dict[str, Any]) -> set[Route]:
 
 
 def router_routes(flow: str) -> set[Route]:
-    router = importlib.import_module(f"functions.{flow}.app").router
+    module = importlib.import_module(f"functions.{flow}.app")
+    # The token function is a plain ASGI app (TenantJsonEndpoints), the others FastAPI routers.
+    routes = (
+        module.endpoints.routes
+        if hasattr(module, "endpoints")
+        else [r for r in module.router.routes if isinstance(r, StarletteRoute)]
+    )
     return {
         (method, route.path)
-        for route in router.routes
-        if isinstance(route, StarletteRoute)
+        for route in routes
         for method in (route.methods or set()) - {"HEAD", "OPTIONS"}
     }
 

@@ -20,7 +20,11 @@ AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 
 
 class BasicAuthFailed(InvalidClient):
-    """invalid_client on a request that used HTTP Basic: answered with WWW-Authenticate."""
+    """invalid_client on a request that used HTTP Basic: answered with WWW-Authenticate
+    (RFC 6749 §5.2)."""
+
+    def challenge(self) -> str | None:
+        return 'Basic realm="idgate"'
 
 
 def _basic_credentials(authorization: str) -> tuple[str, str]:

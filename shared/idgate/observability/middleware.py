@@ -19,7 +19,6 @@ from typing import Any
 from idgate.observability import metrics
 from idgate.observability.logging import access_logger
 from idgate.request_context import RequestContext, current_request
-from idgate.web.plain_routes import route_path_of
 
 ASGIApp = Any  # the ASGI callable types, kept framework-free
 Scope = dict[str, Any]
@@ -47,8 +46,7 @@ def request_id_of(scope: Scope) -> str:
 
 def route_template(scope: Scope) -> str:
     """The matched route's path template (``/t/{tenant}/token``), never the raw path."""
-    route = scope.get("route")
-    path = getattr(route, "path", None) or route_path_of(scope.get("endpoint"))
+    path = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) else UNMATCHED_ROUTE
 
 

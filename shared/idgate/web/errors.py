@@ -13,9 +13,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from idgate.errors import BearerTokenMissing, IdgateError, InvalidToken, RedirectError
+from idgate.errors import IdgateError, RedirectError
 from idgate.oauth.authorize import error_redirect_url
-from idgate.oauth.client_auth import BasicAuthFailed
 from idgate.runtime import current_runtime
 from idgate.web.pages import render
 
@@ -45,15 +44,8 @@ async def _redirect_error(request: Request, exc: Exception) -> Response:
 
 async def _idgate_error(request: Request, exc: Exception) -> Response:
     exc = cast(IdgateError, exc)
-    headers: dict[str, str] = {}
-    if isinstance(exc, BasicAuthFailed):
-        headers["WWW-Authenticate"] = 'Basic realm="idgate"'
-    elif isinstance(exc, BearerTokenMissing):
-        headers["WWW-Authenticate"] = 'Bearer realm="idgate"'
-    elif isinstance(exc, InvalidToken):
-        headers["WWW-Authenticate"] = (
-            f'Bearer error="invalid_token", error_description="{exc.description}"'
-        )
+    challenge = exc.challenge()
+    headers = {"WWW-Authenticate": challenge} if challenge else {}
     return error_response(request, exc.status_code, exc.error, exc.description, headers)
 
 

@@ -4,10 +4,17 @@ first value of each, and the names that were repeated so the caller can refuse t
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from fastapi import Request
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from idgate.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# A back-channel OAuth request is a handful of short parameters; more is not a request.
+MAX_FORM_FIELDS = 64
 
 
 def first_values(items: Iterable[tuple[str, object]]) -> tuple[dict[str, str], frozenset[str]]:
@@ -27,17 +34,31 @@ def query_params(request: Request) -> tuple[dict[str, str], frozenset[str]]:
     return first_values(request.query_params.multi_items())
 
 
-async def form_params(request: Request) -> tuple[dict[str, str], frozenset[str]]:
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("application/x-www-form-urlencoded"):
-        return {}, frozenset()
-    form = await request.form()
-    return first_values(form.multi_items())
-
-
-async def oauth_form(request: Request) -> dict[str, str]:
-    """The form body of a back-channel OAuth request; a repeated parameter is refused."""
-    values, repeated = await form_params(request)
+def unique_values(items: Iterable[tuple[str, object]]) -> dict[str, str]:
+    """The parameters of a back-channel OAuth request; a repeated one is refused (§3.2)."""
+    values, repeated = first_values(items)
     if repeated:
         raise InvalidRequest(f"parameter repeated: {', '.join(sorted(repeated))}")
     return values
+
+
+def parse_oauth_form(content_type: str, body: bytes) -> dict[str, str]:
+    """A form-encoded body (anything else carries no parameters, as with Starlette)."""
+    if not content_type.startswith(FORM_CONTENT_TYPE):
+        return {}
+    try:
+        items = parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("the form body is malformed") from exc
+    return unique_values(items)
+
+
+async def oauth_form(request: Request) -> dict[str, str]:
+    """The form body of a back-channel OAuth request read through Starlette."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(FORM_CONTENT_TYPE):
+        return {}
+    form = await request.form()
+    return unique_values(form.multi_items())
