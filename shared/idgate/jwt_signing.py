@@ -1,12 +1,13 @@
 """Signing and verifying this tenant's JWTs (RFC 7515 compact JWS, RFC 7519 claims) with
 its own keys.
 
-Signing uses PyJWT. Verification is done here, directly with ``cryptography``, for two
-reasons. It is on the hot path of introspection and userinfo, and PyJWT 2.15 spends about
+Both directions are done here, directly with ``cryptography``, rather than with PyJWT.
+Verification is on the hot path of introspection and userinfo, and PyJWT 2.15 spends about
 140 µs of a 230 µs verification checking base64url characters one by one in Python (twice:
-once for the header, once for the token). And the algorithm comes from our own key record
-for the ``kid``, never from the token's header, so an algorithm substitution (``none``,
-RS/HS confusion, RFC 8725 §2.1, §3.1) has nothing to act on.
+once for the header, once for the token); its ``encode`` adds 30 µs of header merging and
+serializing to a 17 µs ES256 signature on every token response. And the algorithm comes
+from our own key record for the ``kid``, never from the token's header, so an algorithm
+substitution (``none``, RS/HS confusion, RFC 8725 §2.1, §3.1) has nothing to act on.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ import base64
 import binascii
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
-import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 
-from idgate.keys import VerificationKey, signing_key, verification_key
+from idgate.keys import SigningKey, VerificationKey, signing_key, verification_key
 from idgate.runtime import Runtime
 
 CLOCK_SKEW_LEEWAY = 30
@@ -34,9 +38,36 @@ class InvalidJwt(Exception):
     """Signature, issuer, type or expiry check failed; the reason is for logs only."""
 
 
+def _base64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _compact_json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@lru_cache(maxsize=1024)
+def _header_segment(alg: str, kid: str, typ: str) -> str:
+    return _base64url(_compact_json({"alg": alg, "kid": kid, "typ": typ}))
+
+
+def _signature(key: SigningKey, signing_input: bytes) -> bytes:
+    if key.alg == "RS256":
+        return key.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[no-any-return]
+    if key.alg == "ES256":
+        # RFC 7518 §3.4: R || S, 32 bytes each, not DER.
+        r, s = decode_dss_signature(key.private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    if key.alg == "EdDSA":
+        return key.private_key.sign(signing_input)  # type: ignore[no-any-return]
+    raise ValueError(f"unsupported signing algorithm {key.alg}")
+
+
 def sign_jwt(rt: Runtime, tenant_id: str, claims: dict[str, Any], *, alg: str, typ: str) -> str:
+    """A compact JWS (RFC 7515 §7.1) of ``claims`` with the tenant's current ``alg`` key."""
     key = signing_key(rt, tenant_id, alg)
-    return jwt.encode(claims, key.private_key, algorithm=alg, headers={"kid": key.kid, "typ": typ})
+    signing_input = f"{_header_segment(alg, key.kid, typ)}.{_base64url(_compact_json(claims))}"
+    return f"{signing_input}.{_base64url(_signature(key, signing_input.encode()))}"
 
 
 def _segment(text: str) -> bytes:

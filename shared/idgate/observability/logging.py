@@ -10,10 +10,12 @@ secrets cannot reach the logs.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
-from typing import Any, TextIO, cast
+import time
+from typing import TextIO, cast
 
 import structlog
 from structlog.typing import EventDict, WrappedLogger
@@ -39,13 +41,13 @@ def _add_request_id(_logger: WrappedLogger, _method: str, event_dict: EventDict)
 
 
 _configured = False
-_access_logger: Any = None
+_request_lines = True
 
 
 def configure_logging(level: str | None = None) -> None:
     """Render every structlog logger as JSON lines at ``level`` (default
     ``IDGATE_LOG_LEVEL``, else INFO). Safe to call again, e.g. with the settings' level."""
-    global _configured, _access_logger
+    global _configured, _request_lines
     name = (level or os.environ.get("IDGATE_LOG_LEVEL") or "INFO").upper()
     numeric = logging.getLevelNamesMapping().get(name, logging.INFO)
     structlog.configure(
@@ -61,17 +63,7 @@ def configure_logging(level: str | None = None) -> None:
         logger_factory=structlog.WriteLoggerFactory(file=cast(TextIO, _Stdout())),
         cache_logger_on_first_use=False,
     )
-    # The request logger is on every request's path: built once, with only the processors
-    # its line needs (the middleware passes the request id itself).
-    _access_logger = structlog.wrap_logger(
-        structlog.WriteLogger(cast(TextIO, _Stdout())),
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(numeric),
-    ).bind()
+    _request_lines = numeric <= logging.INFO
     _configured = True
 
 
@@ -81,7 +73,45 @@ def ensure_logging() -> None:
         configure_logging()
 
 
-def access_logger() -> Any:
-    if _access_logger is None:
+_second: tuple[int, str] = (0, "")
+
+
+def _timestamp(now: float) -> str:
+    """``now`` as structlog's ISO UTC timestamp, the date part formatted once per second."""
+    global _second
+    whole = int(now)
+    if _second[0] != whole:
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{_second[1]}.{int((now - whole) * 1e6):06d}Z"
+
+
+def log_request(
+    *,
+    request_id: str,
+    method: str,
+    route: str,
+    tenant: str | None,
+    status: int,
+    duration_ms: float,
+) -> None:
+    """The request log line, at INFO, with the fields and format of every other line. Built
+    here rather than through structlog's processor chain: that chain cost 6 us, a sixth of a
+    whole JWKS request."""
+    if not _configured:
         configure_logging()
-    return _access_logger
+    if not _request_lines:
+        return
+    line = {
+        "request_id": request_id,
+        "method": method,
+        "route": route,
+        "tenant": tenant,
+        "status": status,
+        "duration_ms": duration_ms,
+        "event": "request",
+        "level": "info",
+        "timestamp": _timestamp(time.time()),
+    }
+    out = sys.stdout
+    out.write(json.dumps(line) + "\n")
+    out.flush()

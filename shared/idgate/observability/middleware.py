@@ -17,7 +17,7 @@ from time import perf_counter
 from typing import Any
 
 from idgate.observability import metrics
-from idgate.observability.logging import access_logger
+from idgate.observability.logging import log_request
 from idgate.request_context import RequestContext, current_request
 
 ASGIApp = Any  # the ASGI callable types, kept framework-free
@@ -84,8 +84,7 @@ class RequestObservability:
             route = route_template(scope)
             method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
             metrics.record_request(route, method, status, seconds)
-            access_logger().info(
-                "request",
+            log_request(
                 request_id=request_id,
                 method=method,
                 route=route,

