@@ -11,10 +11,9 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import httpx
 import jwt
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +22,9 @@ from markupsafe import escape
 from idgate.crypto.digests import b64url
 from idgate.runtime import current_runtime
 from local.demo_seed import DEMO_CLIENT_ID, DEMO_TENANT
+
+if TYPE_CHECKING:
+    import httpx
 
 router = APIRouter(prefix="/demo-rp")
 COOKIE = "demo_rp"
@@ -63,13 +65,19 @@ def _with_cookie(response: Response, key: str) -> Response:
     return response
 
 
+def _http() -> httpx.AsyncClient:
+    import httpx  # on first use: the demo's HTTP client is 5 MiB the server rarely needs
+
+    return httpx.AsyncClient(timeout=10)
+
+
 async def _post(path: str, data: dict[str, str]) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with _http() as http:
         return await http.post(f"{_issuer()}/{path}", data=data)
 
 
 async def _verify_id_token(id_token: str, nonce: str | None) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with _http() as http:
         keys = (await http.get(f"{_issuer()}/jwks")).json()
     kid = jwt.get_unverified_header(id_token)["kid"]
     jwk = next(k for k in keys["keys"] if k["kid"] == kid)
@@ -86,7 +94,7 @@ async def _verify_id_token(id_token: str, nonce: str | None) -> dict[str, Any]:
 
 
 async def _load_userinfo(rp: RpSession) -> None:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with _http() as http:
         answer = await http.get(
             f"{_issuer()}/userinfo",
             headers={"Authorization": f"Bearer {rp.tokens['access_token']}"},

@@ -6,6 +6,8 @@ no demo relying party, no dev pages."""
 
 from __future__ import annotations
 
+import argparse
+import ctypes
 from typing import Any
 
 from functions.admin.app import router as admin_router
@@ -50,12 +52,25 @@ def build_app(*, local_mode: bool = True) -> TokenPathsFirst:
     return TokenPathsFirst(create_app(*routers, title="idgate", openapi_url="/api/v1/openapi.json"))
 
 
-def run(*, host: str, port: int, emulate_aws: bool = False) -> None:
+def _limit_malloc_arenas() -> None:
+    """glibc gives each thread that allocates its own malloc arena and keeps their pages:
+    the PostgreSQL runs' thread pool grew one process to 286 MiB this way. Two arenas are
+    plenty for one event loop and a pool of threads that mostly wait on the network."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
+def run(*, host: str, port: int, emulate_aws: bool = False, migrate: bool = True) -> None:
+    """Serve until interrupted. ``migrate=False`` when the caller has migrated already
+    (``idgate serve`` does it before it execs this module, so Alembic never loads here)."""
     import uvicorn
 
     from idgate import provisioning
     from local.demo_seed import seed_demo
 
+    _limit_malloc_arenas()
     settings = Settings()
     emulation = None
     if emulate_aws:
@@ -72,7 +87,8 @@ def run(*, host: str, port: int, emulate_aws: bool = False) -> None:
         # Start-up is platform-level work (all tenants); the server itself starts unscoped,
         # so every request gets its scope from its own route (idgate.tenant_scope).
         with scoped(ALL_TENANTS):
-            provisioning.prepare_database(rt)
+            if migrate:
+                provisioning.prepare_database(rt)
             if emulation is not None:
                 check_data_keys_open(rt)
             if local_mode:
@@ -84,7 +100,22 @@ def run(*, host: str, port: int, emulate_aws: bool = False) -> None:
             port=port,
             log_level="warning",
             access_log=False,
+            ws="none",
         )
     finally:
         if emulation is not None:
             emulation.stop()
+
+
+def main() -> None:
+    """``python -m local.server``: what ``idgate serve`` execs once it has migrated, so the
+    serving process holds neither the CLI's modules nor Alembic (``loadtests``: idle RSS)."""
+    parser = argparse.ArgumentParser(description="Serve idgate on an already migrated database.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    run(host=args.host, port=args.port, migrate=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,6 @@ from idgate.data_keys import create_data_key
 from idgate.errors import NotFound
 from idgate.runtime import Runtime
 from idgate.storage import database
-from idgate.storage.migrations import upgrade_to_head
 from idgate.storage.tables import tenants
 from idgate.tenant_scope import ALL_TENANTS, scoped
 from idgate.tenants import Tenant, find_tenant
@@ -26,6 +25,9 @@ _platform_scope = scoped(ALL_TENANTS)
 
 @_platform_scope
 def prepare_database(rt: Runtime) -> None:
+    # Alembic loads here, not with this module: the server (local.server) never migrates.
+    from idgate.storage.migrations import upgrade_to_head
+
     upgrade_to_head(rt.engine, rt.settings)
 
 

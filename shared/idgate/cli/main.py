@@ -70,13 +70,25 @@ def serve(
 ) -> None:
     """Run every flow, the demo relying party and the dev pages in one process."""
     import importlib.util
+    import os
+    import sys
 
-    from local.server import run
+    if emulate_aws:
+        # moto's server lives in this process, so the server must too.
+        if importlib.util.find_spec("moto") is None:
+            typer.echo(
+                "error: --emulate-aws needs moto and boto3: pip install -e '.[dev]'", err=True
+            )
+            raise typer.Exit(1)
+        from local.server import run
 
-    if emulate_aws and importlib.util.find_spec("moto") is None:
-        typer.echo("error: --emulate-aws needs moto and boto3: pip install -e '.[dev]'", err=True)
-        raise typer.Exit(1)
-    run(host=host, port=port, emulate_aws=emulate_aws)
+        run(host=host, port=port, emulate_aws=True)
+        return
+    _runtime()  # migrates
+    # The server starts as a fresh interpreter (same pid): the CLI, Alembic and their
+    # imports are 20 MiB it would otherwise hold for its whole life.
+    server = [sys.executable, "-m", "local.server", "--host", host, "--port", str(port)]
+    os.execv(sys.executable, server)  # noqa: S606 - an argument list, no shell
 
 
 @app.command()

@@ -2,10 +2,11 @@
 
 SQLite runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing when one upgrades a
-read lock; reads run their statements in autocommit mode. PostgreSQL uses a small pre-pinged pool, which suits Lambda (one request per
-process at a time) and RDS Proxy, and every transaction there starts by setting
-``app.tenant_id`` (transaction-local) to the current tenant scope, which the row-level
-security policies of migration 0003 enforce (see ``idgate.tenant_scope``).
+read lock; reads run their statements in autocommit mode. PostgreSQL uses a small
+pre-pinged pool, which suits Lambda (one request per process at a time) and RDS Proxy,
+and every transaction there starts by setting ``app.tenant_id`` (transaction-local) to
+the current tenant scope, which the row-level security policies of migration 0003
+enforce (see ``idgate.tenant_scope``).
 """
 
 from __future__ import annotations
