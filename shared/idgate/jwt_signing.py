@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
@@ -43,7 +43,7 @@ def _base64url(data: bytes) -> str:
 
 
 def _compact_json(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return orjson.dumps(value)
 
 
 @lru_cache(maxsize=1024)
@@ -81,7 +81,7 @@ def _segment(text: str) -> bytes:
 
 def _json_object(segment: str) -> dict[str, Any]:
     try:
-        value = json.loads(_segment(segment))
+        value = orjson.loads(_segment(segment))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidJwt("malformed token") from exc
     if not isinstance(value, dict):

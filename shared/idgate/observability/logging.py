@@ -10,13 +10,13 @@ secrets cannot reach the logs.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 import time
 from typing import TextIO, cast
 
+import orjson
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
@@ -113,5 +113,5 @@ def log_request(
         "timestamp": _timestamp(time.time()),
     }
     out = sys.stdout
-    out.write(json.dumps(line) + "\n")
+    out.write(orjson.dumps(line).decode() + "\n")
     out.flush()
