@@ -54,9 +54,9 @@ def authenticate_operator(rt: Runtime, authorization: str | None) -> Operator:
         audience if isinstance(audience, list) else [audience]
     ):
         raise NotAuthenticated("the access token is not valid for the admin API")
+    if access_token_is_revoked(rt, tenant_id=platform.id, claims=claims):
+        raise NotAuthenticated("the access token was revoked")
     with database.read(rt.engine) as conn:
-        if access_token_is_revoked(conn, tenant_id=platform.id, claims=claims):
-            raise NotAuthenticated("the access token was revoked")
         operator = load_operator(conn, platform, claims["sub"])
     if operator is None:
         raise NotAuthenticated("the operator account is disabled")

@@ -14,15 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.digests import random_token
 from idgate.jwt_signing import InvalidJwt, sign_jwt, verify_jwt
 from idgate.keys import ACCESS_TOKEN_ALG
-from idgate.oauth.token_families import family_is_active
 from idgate.runtime import Runtime
-from idgate.storage.tables import revoked_access_tokens
+from idgate.storage.driver_queries import DriverQuery
+from idgate.storage.tables import revoked_access_tokens, token_families
 from idgate.tenants import Tenant, issuer_url
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a JOSE type
@@ -90,20 +90,32 @@ def decode_access_token(rt: Runtime, tenant: Tenant, token: str) -> dict[str, An
     return claims
 
 
-# Built once: constructing a statement costs more than running it on the introspection path.
-_REVOKED_JTI = select(revoked_access_tokens.c.jti).where(
-    revoked_access_tokens.c.jti == bindparam("jti")
+# Revoked by its own id (RFC 7009), or with its token family (logout, refresh reuse, code
+# replay): one statement, one round trip. A token without a family has family_id NULL and
+# ignores the second answer.
+_REVOCATION_STATE = DriverQuery(
+    select(
+        exists().where(revoked_access_tokens.c.jti == bindparam("jti")),
+        exists().where(
+            token_families.c.id == bindparam("family_id"),
+            token_families.c.tenant_id == bindparam("tenant_id"),
+            token_families.c.revoked_at.is_(None),
+        ),
+    )
 )
 
 
-def access_token_is_revoked(conn: Connection, *, tenant_id: str, claims: dict[str, Any]) -> bool:
-    revoked = conn.execute(_REVOKED_JTI, {"jti": claims["jti"]}).first()
-    if revoked is not None:
-        return True
+def access_token_is_revoked(rt: Runtime, *, tenant_id: str, claims: dict[str, Any]) -> bool:
     family_id = claims.get("fid")
-    if not isinstance(family_id, str):
-        return False
-    return not family_is_active(conn, tenant_id=tenant_id, family_id=family_id)
+    params = {
+        "jti": claims["jti"],
+        "family_id": family_id if isinstance(family_id, str) else None,
+        "tenant_id": tenant_id,
+    }
+    row = _REVOCATION_STATE.first(rt.engine, params)
+    if row is None or row[0]:
+        return True
+    return isinstance(family_id, str) and not row[1]
 
 
 def revoke_access_token(conn: Connection, *, tenant_id: str, claims: dict[str, Any]) -> None:

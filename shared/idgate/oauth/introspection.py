@@ -47,9 +47,8 @@ def _introspect_access(rt: Runtime, tenant: Tenant, token: str) -> dict[str, Any
     claims = decode_access_token(rt, tenant, token)
     if claims is None:
         return dict(INACTIVE)
-    with database.read(rt.engine) as conn:
-        if access_token_is_revoked(conn, tenant_id=tenant.id, claims=claims):
-            return dict(INACTIVE)
+    if access_token_is_revoked(rt, tenant_id=tenant.id, claims=claims):
+        return dict(INACTIVE)
     answer = {"active": True, "token_type": "Bearer"}
     answer.update({k: v for k, v in claims.items() if k != "fid"})
     return answer

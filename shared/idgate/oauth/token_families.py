@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, insert, update
 
 from idgate.audit import record
 from idgate.errors import InvalidGrant
@@ -97,16 +97,3 @@ def revoke_session_families(
         )
         .values(revoked_at=now)
     )
-
-
-_FAMILY_REVOKED_AT = select(token_families.c.revoked_at).where(
-    token_families.c.id == bindparam("family_id"),
-    token_families.c.tenant_id == bindparam("tenant_id"),
-)
-
-
-def family_is_active(conn: Connection, *, tenant_id: str, family_id: str) -> bool:
-    revoked_at = conn.execute(
-        _FAMILY_REVOKED_AT, {"family_id": family_id, "tenant_id": tenant_id}
-    ).first()
-    return revoked_at is not None and revoked_at[0] is None

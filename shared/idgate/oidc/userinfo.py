@@ -28,9 +28,9 @@ def userinfo(rt: Runtime, tenant: Tenant, *, authorization: str | None) -> dict[
     claims = decode_access_token(rt, tenant, bearer_token(authorization))
     if claims is None or "openid" not in str(claims.get("scope", "")).split():
         raise InvalidToken("the access token is not valid for userinfo")
+    if access_token_is_revoked(rt, tenant_id=tenant.id, claims=claims):
+        raise InvalidToken("the access token was revoked")
     with database.read(rt.engine) as conn:
-        if access_token_is_revoked(conn, tenant_id=tenant.id, claims=claims):
-            raise InvalidToken("the access token was revoked")
         customer = get_customer(conn, tenant.id, claims["sub"])
     if customer is None or customer.disabled:
         raise InvalidToken("the end user is no longer active")

@@ -49,10 +49,10 @@ def _set_tenant_scope(conn: Connection) -> None:
     # Always set, '' included: a pooled connection must never carry a previous scope, and
     # set_config(..., true) lasts until the transaction ends. One extra statement per
     # transaction (a round trip on the same connection).
-    conn.exec_driver_sql(_SET_SCOPE, (tenant_scope.setting_value(),))
+    conn.exec_driver_sql(SET_SCOPE_SQL, (tenant_scope.setting_value(),))
 
 
-_SET_SCOPE = "SELECT set_config('app.tenant_id', %s, true)"
+SET_SCOPE_SQL = "SELECT set_config('app.tenant_id', %s, true)"
 
 
 def _sqlite_engine(url: str) -> Engine:
