@@ -33,8 +33,10 @@ class Settings(BaseSettings):
     mail_provider: Literal["outbox", "ses"] = "outbox"
     mail_from: str = "no-reply@idgate.local"
     migrations_dir: Path = _REPO_ROOT / "infra" / "migrations"
-    db_pool_size: int = 2
-    db_max_overflow: int = 2
+    # Connections open on demand: a Lambda process (one request at a time) holds one, a
+    # server up to db_pool_size, and no overflow connection is opened and closed per burst.
+    db_pool_size: int = 8
+    db_max_overflow: int = 0
     cache_ttl_seconds: float = 30.0
     log_level: str = "INFO"
 

@@ -3,7 +3,7 @@
 SQLite runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing when one upgrades a
 read lock; reads run their statements in autocommit mode. PostgreSQL uses a small
-pre-pinged pool, which suits Lambda (one request per process at a time) and RDS Proxy,
+pool, which suits Lambda (one request per process at a time) and RDS Proxy,
 and every transaction there starts by setting ``app.tenant_id`` (transaction-local) to
 the current tenant scope, which the row-level security policies of migration 0003
 enforce (see ``idgate.tenant_scope``).
@@ -11,11 +11,13 @@ enforce (see ``idgate.tenant_scope``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 
 from idgate import tenant_scope
 from idgate.settings import Settings
@@ -37,22 +39,51 @@ def create_database_engine(settings: Settings) -> Engine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
         pool_recycle=300,
     )
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "begin", _set_tenant_scope)
     return engine
+
+
+# SQLAlchemy's pool_pre_ping pings on every checkout: a round trip per transaction, a
+# quarter of an introspection on PostgreSQL. A connection back in use within seconds was
+# alive moments ago; one idle longer (a frozen Lambda, a quiet server, a database restart)
+# is pinged first, and a dead one replaced (SQLAlchemy's documented custom pessimistic
+# disconnect handling: DisconnectionError makes the pool retry with a new connection).
+IDLE_BEFORE_PING_SECONDS = 10.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < IDLE_BEFORE_PING_SECONDS:
+        return  # a new connection, or one used moments ago
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as exc:
+        raise DisconnectionError("connection lost while idle") from exc
 
 
 def _set_tenant_scope(conn: Connection) -> None:
     # Always set, '' included: a pooled connection must never carry a previous scope, and
     # set_config(..., true) lasts until the transaction ends. One extra statement per
     # transaction (a round trip on the same connection).
-    conn.exec_driver_sql(SET_SCOPE_SQL, (tenant_scope.setting_value(),))
+    conn.exec_driver_sql(_SET_SCOPE, (tenant_scope.setting_value(),))
 
 
-SET_SCOPE_SQL = "SELECT set_config('app.tenant_id', %s, true)"
+_SET_SCOPE = "SELECT set_config('app.tenant_id', %s, true)"
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -5,9 +5,9 @@ token revoked?). Through a SQLAlchemy ``Connection`` the question cost 39 us on 
 which the query itself was 3: the rest is connection wrapping, event dispatch, result
 objects and transaction bookkeeping. Here the statement is still written with SQLAlchemy
 Core and compiled once per dialect; only its execution goes to the driver: a pooled
-connection (pre-pinged on PostgreSQL, as everywhere), on PostgreSQL the tenant scope set
-first in the same transaction (the row-level security of migration 0003, exactly as
-``storage.database`` does it), then one ``execute`` and ``fetchone``.
+connection (pinged when it was idle, as everywhere), on PostgreSQL the tenant scope set
+first in the same transaction (the row-level security of migration 0003, as
+``storage.database`` sets it for every transaction), then one ``execute`` and ``fetchone``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from sqlalchemy import Engine
 from sqlalchemy.sql import Select
 
 from idgate import tenant_scope
-from idgate.storage.database import SET_SCOPE_SQL
 
 
 class DriverQuery:
@@ -41,19 +40,43 @@ class DriverQuery:
 
     def first(self, engine: Engine, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         sql, order = self._sql_for(engine)
-        args: Any = tuple(params[name] for name in order) if order is not None else params
         connection = engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            try:
-                if engine.dialect.name == "postgresql":
-                    cursor.execute(SET_SCOPE_SQL, (tenant_scope.setting_value(),))
-                cursor.execute(sql, args)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-            # Ends the read transaction on PostgreSQL; nothing to end on SQLite (autocommit).
-            connection.rollback()
+            if engine.dialect.name == "postgresql":
+                row = _first_on_postgresql(connection.driver_connection, sql, params)
+            else:
+                args = tuple(params[name] for name in order) if order is not None else params
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql, args)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
         finally:
             connection.close()  # back to the pool
         return None if row is None else tuple(row)
+
+
+# Named like the compiled statement's own parameters (psycopg's pyformat style).
+_SCOPE_THEN = "SELECT set_config('app.tenant_id', %(idgate_scope)s, true); "
+
+
+def _first_on_postgresql(connection: Any, sql: str, params: Mapping[str, Any]) -> Any:
+    """Sets the tenant scope and asks the question in one round trip: the two statements go
+    as one simple-protocol message, which PostgreSQL runs as one implicit transaction, so
+    the transaction-local scope covers the query and ends with it. psycopg's ClientCursor
+    binds the parameters (with its own quoting) and allows the two statements; the
+    connection is in autocommit only for this message, so no BEGIN or ROLLBACK round trip
+    is needed. Measured: 35 us of CPU instead of 126 for set_config + query + rollback."""
+    import psycopg
+
+    connection.autocommit = True
+    try:
+        with psycopg.ClientCursor(connection) as cursor:
+            cursor.execute(
+                _SCOPE_THEN + sql, {**params, "idgate_scope": tenant_scope.setting_value()}
+            )
+            cursor.nextset()
+            return cursor.fetchone()
+    finally:
+        connection.autocommit = False
