@@ -18,13 +18,14 @@ from types import ModuleType
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, insert, select, text, update
+from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 from sqlalchemy.exc import ProgrammingError
 
 from idgate import provisioning
 from idgate.runtime import Runtime
-from idgate.storage.database import normalize_url
-from idgate.storage.tables import customers, metadata
+from idgate.storage.database import create_database_engine, normalize_url
+from idgate.storage.driver_queries import DriverQuery
+from idgate.storage.tables import customers, metadata, token_families
 from idgate.tenant_scope import ALL_TENANTS, scoped
 from idgate.tenants import serving_tenant
 from local.server import build_app
@@ -273,3 +274,35 @@ def test_the_code_flow_refresh_and_userinfo_work_served_as_the_application_role(
         headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"},
     )
     assert info.status_code == 200 and info.json()["sub"] == acme.customer_id
+
+
+def test_driver_queries_see_only_their_scope_and_leave_no_scope_behind(
+    rt: Runtime, tenants: tuple[str, str]
+) -> None:
+    """The hot-path lookups (idgate.storage.driver_queries) bypass SQLAlchemy's transaction
+    events, so they set the scope themselves: check they get the same isolation, and that
+    the scope ends with their implicit transaction (one pooled connection, reused)."""
+    acme_id, globex_id = tenants
+    engine = create_database_engine(rt.settings.model_copy(update={"db_pool_size": 1}))
+    families = DriverQuery(select(func.count()).select_from(token_families))
+    try:
+        seen = {}
+        for scope in (acme_id, globex_id, ALL_TENANTS, None):
+            with scoped(scope):
+                seen[scope] = families.first(engine, {})
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT current_setting('app.tenant_id', true)")
+            leftover = cursor.fetchone()
+            connection.rollback()
+        finally:
+            connection.close()
+    finally:
+        engine.dispose()
+
+    assert seen[acme_id] is not None and seen[globex_id] is not None
+    assert seen[acme_id][0] > 0 and seen[globex_id][0] > 0
+    assert seen[ALL_TENANTS] == (seen[acme_id][0] + seen[globex_id][0],)
+    assert seen[None] == (0,)
+    assert leftover in ((None,), ("",))

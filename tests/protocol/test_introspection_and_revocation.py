@@ -126,6 +126,21 @@ def test_expired_access_token_is_exactly_inactive(
     assert introspection(browser.client, tokens["access_token"]) == INACTIVE
 
 
+def test_a_token_introspected_while_active_is_inactive_once_revoked_or_expired(
+    browser: Browser, acme: TenantFixture, clock: FakeClock
+) -> None:
+    """Verified tokens are remembered per process (idgate.oauth.access_tokens): a token seen
+    active must still turn inactive at once when its family is revoked, or when it expires."""
+    first, second = user_tokens(browser, acme), user_tokens(browser, acme)
+    assert introspection(browser.client, first["access_token"])["active"] is True
+    assert introspection(browser.client, second["access_token"])["active"] is True
+
+    assert revoke(browser.client, first["refresh_token"]).status_code == 200
+    assert introspection(browser.client, first["access_token"]) == INACTIVE
+    clock.advance(301)
+    assert introspection(browser.client, second["access_token"]) == INACTIVE
+
+
 def test_expired_refresh_token_is_exactly_inactive(
     browser: Browser, acme: TenantFixture, clock: FakeClock
 ) -> None:

@@ -46,8 +46,14 @@ def record_request(route: str, method: str, status: int, seconds: float) -> None
     children[1].observe(seconds)
 
 
+_grant_children: dict[str, Counter] = {}
+
+
 def grant_issued(grant_type: str) -> None:
-    GRANTS_ISSUED.labels(grant_type=grant_type).inc()
+    child = _grant_children.get(grant_type)
+    if child is None:
+        child = _grant_children[grant_type] = GRANTS_ISSUED.labels(grant_type=grant_type)
+    child.inc()
 
 
 def grant_failed(grant_type: str, error: str) -> None:

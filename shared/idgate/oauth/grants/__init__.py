@@ -17,3 +17,8 @@ GRANT_HANDLERS: dict[str, GrantHandler] = {
     module.GRANT_TYPE: module.handle
     for module in (authorization_code, refresh_token, client_credentials, device_code)
 }
+
+# Grants whose exchange writes nothing and reads only what each process caches (tenant,
+# client, signing key): the HTTP edge may run them without a thread-pool hop even on
+# PostgreSQL, where a cache miss then blocks the event loop for one lookup per TTL.
+CACHE_SERVED_GRANTS = frozenset({client_credentials.GRANT_TYPE})
