@@ -71,8 +71,8 @@ def test_the_scope_listener_is_only_installed_on_postgresql(tmp_path: Path) -> N
         Settings(database_url="postgresql://u:p@127.0.0.1:1/db", master_key_file=tmp_path / "k")
     )
     try:
-        assert not event.contains(sqlite, "begin", database._set_tenant_scope)
-        assert event.contains(postgres, "begin", database._set_tenant_scope)
+        assert not event.contains(sqlite, "begin", database._begin_with_tenant_scope)
+        assert event.contains(postgres, "begin", database._begin_with_tenant_scope)
     finally:
         sqlite.dispose()
         postgres.dispose()

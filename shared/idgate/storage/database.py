@@ -35,16 +35,19 @@ def create_database_engine(settings: Settings) -> Engine:
     url = normalize_url(settings.database_url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
+    postgresql = url.startswith("postgresql")
     engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_recycle=300,
+        # The driver never sends BEGIN by itself: _begin_with_tenant_scope sends it.
+        **({"isolation_level": "AUTOCOMMIT"} if postgresql else {}),
     )
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
-    if engine.dialect.name == "postgresql":
-        event.listen(engine, "begin", _set_tenant_scope)
+    if postgresql:
+        event.listen(engine, "begin", _begin_with_tenant_scope)
     return engine
 
 
@@ -76,14 +79,21 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError("connection lost while idle") from exc
 
 
-def _set_tenant_scope(conn: Connection) -> None:
-    # Always set, '' included: a pooled connection must never carry a previous scope, and
-    # set_config(..., true) lasts until the transaction ends. One extra statement per
-    # transaction (a round trip on the same connection).
-    conn.exec_driver_sql(_SET_SCOPE, (tenant_scope.setting_value(),))
+def _begin_with_tenant_scope(conn: Connection) -> None:
+    """Open the transaction and set ``app.tenant_id`` in it (always, '' included: a pooled
+    connection must never carry a previous scope; ``set_config(..., true)`` lasts until the
+    transaction ends). psycopg would send its BEGIN in a round trip of its own; here BEGIN
+    and the scope go as one simple-protocol message, bound by psycopg's ClientCursor, so a
+    transaction costs one round trip less. The connection is in autocommit mode, so nothing
+    else begins a transaction; COMMIT and ROLLBACK are sent by the driver as usual."""
+    import psycopg
+
+    driver: Any = conn.connection.driver_connection  # a psycopg.Connection on this engine
+    with psycopg.ClientCursor(driver) as cursor:
+        cursor.execute(_BEGIN_WITH_SCOPE, (tenant_scope.setting_value(),))
 
 
-_SET_SCOPE = "SELECT set_config('app.tenant_id', %s, true)"
+_BEGIN_WITH_SCOPE = "BEGIN; SELECT set_config('app.tenant_id', %s, true)"
 
 
 def _sqlite_engine(url: str) -> Engine:

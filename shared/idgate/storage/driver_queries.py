@@ -66,8 +66,9 @@ def _first_on_postgresql(connection: Any, sql: str, params: Mapping[str, Any]) -
     as one simple-protocol message, which PostgreSQL runs as one implicit transaction, so
     the transaction-local scope covers the query and ends with it. psycopg's ClientCursor
     binds the parameters (with its own quoting) and allows the two statements; the
-    connection is in autocommit only for this message, so no BEGIN or ROLLBACK round trip
-    is needed. Measured: 35 us of CPU instead of 126 for set_config + query + rollback."""
+    engine's connections are in autocommit mode (``storage.database``), so no BEGIN or
+    ROLLBACK round trip is needed. Measured: 35 us of CPU instead of 126 for set_config,
+    query and rollback."""
     import psycopg
 
     connection.autocommit = True
