@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, ScalarSelect, bindparam, exists, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
 from idgate.errors import InvalidGrant
@@ -65,10 +65,41 @@ _LOOKUP = (
         refresh_tokens.c.tenant_id == bindparam("tenant_id"),
     )
 )
-_MARK_USED = (
+
+
+def _family_column(column: str) -> ScalarSelect[object]:
+    return (
+        select(token_families.c[column])
+        .where(token_families.c.id == refresh_tokens.c.family_id)
+        .scalar_subquery()
+    )
+
+
+# The whole rotation in one statement, one round trip: mark the token used only if it is
+# this client's, unused, unexpired and its family is not revoked, and return the grant.
+# (Parameter names differ from column names: SQLAlchemy reserves those in an UPDATE.)
+_ROTATE = (
     update(refresh_tokens)
-    .where(refresh_tokens.c.digest == bindparam("token_digest"), refresh_tokens.c.used_at.is_(None))
-    .values(used_at=bindparam("now"))
+    .where(
+        refresh_tokens.c.digest == bindparam("token_digest"),
+        refresh_tokens.c.tenant_id == bindparam("token_tenant"),
+        refresh_tokens.c.client_id == bindparam("presenting_client"),
+        refresh_tokens.c.used_at.is_(None),
+        refresh_tokens.c.expires_at > bindparam("now"),
+        # Correlated, so each database looks up the one family by its key.
+        exists().where(
+            token_families.c.id == refresh_tokens.c.family_id,
+            token_families.c.revoked_at.is_(None),
+        ),
+    )
+    .values(used_at=bindparam("rotated_at"))
+    .returning(
+        refresh_tokens.c.family_id,
+        refresh_tokens.c.scope,
+        _family_column("customer_id"),
+        _family_column("session_id"),
+        _family_column("auth_time"),
+    )
 )
 
 
@@ -80,28 +111,37 @@ def rotate_refresh_token(
     conn: Connection, *, tenant_id: str, token: str, client_id: str, now: float
 ) -> RefreshGrant:
     """Mark ``token`` used and return its grant; the caller issues the successor."""
+    digest = token_digest(token)
+    params = {
+        "token_digest": digest,
+        "token_tenant": tenant_id,
+        "presenting_client": client_id,
+        "now": now,
+        "rotated_at": now,
+    }
+    rotated = conn.execute(_ROTATE, params).first()
+    if rotated is not None:
+        family_id, scope, customer_id, session_id, auth_time = rotated
+        return RefreshGrant(family_id, customer_id, session_id, scope, auth_time)
+    raise _refusal(conn, tenant_id, token, client_id, now)
+
+
+def _refusal(
+    conn: Connection, tenant_id: str, token: str, client_id: str, now: float
+) -> InvalidGrant | ReuseDetected:
+    """Why the rotation matched nothing, read in the same transaction (a token another
+    request rotated first reads as used: reuse)."""
     row = _lookup(conn, tenant_id, token)
     if row is None:
-        raise InvalidGrant("refresh token is invalid")
+        return InvalidGrant("refresh token is invalid")
     m = row._mapping  # type: ignore[attr-defined]
     if m["client_id"] != client_id:
-        raise InvalidGrant("refresh token was issued to another client")
+        return InvalidGrant("refresh token was issued to another client")
     if m["revoked_at"] is not None:
-        raise InvalidGrant("refresh token was revoked")
-    if m["used_at"] is not None:
-        raise ReuseDetected(m["family_id"], "refresh token was already used")
-    if m["expires_at"] <= now:
-        raise InvalidGrant("refresh token expired")
-    used = conn.execute(_MARK_USED, {"token_digest": m["digest"], "now": now})
-    if used.rowcount != 1:
-        raise ReuseDetected(m["family_id"], "refresh token was already used")
-    return RefreshGrant(
-        family_id=m["family_id"],
-        customer_id=m["customer_id"],
-        session_id=m["session_id"],
-        scope=m["scope"],
-        auth_time=m["auth_time"],
-    )
+        return InvalidGrant("refresh token was revoked")
+    if m["used_at"] is None and m["expires_at"] <= now:
+        return InvalidGrant("refresh token expired")
+    return ReuseDetected(m["family_id"], "refresh token was already used")
 
 
 @dataclass(frozen=True)
