@@ -106,6 +106,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def settled_rss_kib(pid: int, *, quiet_seconds: float = 1.0, limit_seconds: float = 15.0) -> int:
+    """VmRSS once the process has used no CPU for ``quiet_seconds`` (at most
+    ``limit_seconds``): requests still in flight when wrk stops (a password login holds
+    64 MiB of Argon2id memory for its duration) are not counted as memory kept."""
+    deadline = time.monotonic() + limit_seconds
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(quiet_seconds)
+        now = cpu_seconds(pid)
+        if now - before < 0.02:
+            break
+        before = now
+    return rss_kib(pid)
+
+
 def listening_pid(port: int, candidates: list[int]) -> int:
     """Which of ``candidates`` (a launcher and its descendants) owns the listening socket:
     a console-script wrapper or a supervisor may not be the process that serves."""

@@ -24,7 +24,13 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from loadtests.common import GENERATOR_CPU, HERE, SERVER_CPU, rss_kib  # noqa: E402
+from loadtests.common import (  # noqa: E402
+    GENERATOR_CPU,
+    HERE,
+    SERVER_CPU,
+    rss_kib,
+    settled_rss_kib,
+)
 from loadtests.mix_profile import Assumptions  # noqa: E402
 from loadtests.report import (  # noqa: E402
     TARGETS,
@@ -202,7 +208,7 @@ def run_target(server: Server, scenarios: list[Scenario], opts: Options) -> Targ
                     print("    the server died; skipping the rest of this target", flush=True)
                     break
         if server.alive():
-            outcome.rss_after_kib = rss_kib(server.pid)
+            outcome.rss_after_kib = settled_rss_kib(server.pid)
     finally:
         server.stop()
     outcome.log = scan_log(server.log_path)
