@@ -12,7 +12,6 @@ substitution (``none``, RS/HS confusion, RFC 8725 §2.1, §3.1) has nothing to a
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from functools import lru_cache
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from idgate.crypto.digests import b64url, b64url_decode
 from idgate.keys import SigningKey, VerificationKey, signing_key, verification_key
 from idgate.runtime import Runtime
 
@@ -38,17 +38,13 @@ class InvalidJwt(Exception):
     """Signature, issuer, type or expiry check failed; the reason is for logs only."""
 
 
-def _base64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _compact_json(value: dict[str, Any]) -> bytes:
     return orjson.dumps(value)
 
 
 @lru_cache(maxsize=1024)
 def _header_segment(alg: str, kid: str, typ: str) -> str:
-    return _base64url(_compact_json({"alg": alg, "kid": kid, "typ": typ}))
+    return b64url(_compact_json({"alg": alg, "kid": kid, "typ": typ}))
 
 
 def _signature(key: SigningKey, signing_input: bytes) -> bytes:
@@ -66,15 +62,15 @@ def _signature(key: SigningKey, signing_input: bytes) -> bytes:
 def sign_jwt(rt: Runtime, tenant_id: str, claims: dict[str, Any], *, alg: str, typ: str) -> str:
     """A compact JWS (RFC 7515 §7.1) of ``claims`` with the tenant's current ``alg`` key."""
     key = signing_key(rt, tenant_id, alg)
-    signing_input = f"{_header_segment(alg, key.kid, typ)}.{_base64url(_compact_json(claims))}"
-    return f"{signing_input}.{_base64url(_signature(key, signing_input.encode()))}"
+    signing_input = f"{_header_segment(alg, key.kid, typ)}.{b64url(_compact_json(claims))}"
+    return f"{signing_input}.{b64url(_signature(key, signing_input.encode()))}"
 
 
 def _segment(text: str) -> bytes:
     if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
         raise InvalidJwt("malformed token")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return b64url_decode(text)
     except (binascii.Error, ValueError) as exc:
         raise InvalidJwt("malformed token") from exc
 

@@ -4,13 +4,13 @@ with an opaque cursor."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 from sqlalchemy import select
 
 from idgate.audit import AuditEvent, AuditFilter, ChainVerdict, list_events, verify_chain
 from idgate.control.organizations import find_organization
+from idgate.crypto.digests import b64url, b64url_decode
 from idgate.errors import NotFound, ValidationFailed
 from idgate.rbac import Operator, require_org_permission, require_platform_permission
 from idgate.runtime import Runtime
@@ -22,12 +22,12 @@ MAX_PAGE = 200
 
 def _encode(event: AuditEvent) -> str:
     raw = json.dumps([event.at, event.tenant_id, event.seq]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64url(raw)
 
 
 def _decode(cursor: str) -> tuple[float, str, int]:
     try:
-        at, tenant_id, seq = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        at, tenant_id, seq = json.loads(b64url_decode(cursor))
         return float(at), str(tenant_id), int(seq)
     except (ValueError, TypeError) as exc:
         raise ValidationFailed("cursor is not valid") from exc

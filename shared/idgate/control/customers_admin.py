@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from idgate.audit import record
 from idgate.control.organizations import find_organization
+from idgate.crypto.digests import b64url
 from idgate.customers import Customer, create_customer, get_customer, normalize_email
 from idgate.errors import NotFound, ValidationFailed
 from idgate.rbac import Operator, require_org_permission
@@ -44,7 +45,7 @@ class CustomerDetail:
 
 
 def _encode_cursor(email: str) -> str:
-    return base64.urlsafe_b64encode(email.encode()).decode().rstrip("=")
+    return b64url(email.encode())
 
 
 def _decode_cursor(cursor: str) -> str:

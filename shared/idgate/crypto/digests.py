@@ -16,7 +16,7 @@ import secrets
 
 def random_token(nbytes: int = 32) -> str:
     """An unpadded base64url string of ``nbytes`` random bytes (256 bits by default)."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).rstrip(b"=").decode()
+    return b64url(secrets.token_bytes(nbytes))
 
 
 def token_digest(token: str) -> str:

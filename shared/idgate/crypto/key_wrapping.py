@@ -8,13 +8,13 @@ The data key itself is stored wrapped by a key-encryption key: the local master 
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 import secrets
 from pathlib import Path
 from typing import Protocol
 
+from idgate.crypto.digests import b64url, b64url_decode
 from idgate.crypto.envelope import open_envelope, seal
 from idgate.settings import Settings
 
@@ -54,7 +54,7 @@ class MasterKeyWrapper:
 
 def decode_master_key(text: str) -> bytes:
     try:
-        key = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+        key = b64url_decode(text.strip())
     except (binascii.Error, ValueError) as exc:
         raise ValueError("IDGATE_MASTER_KEY is not base64url") from exc
     if len(key) != 32:
@@ -70,7 +70,7 @@ def load_or_create_master_key(path: Path) -> bytes:
     key = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(base64.urlsafe_b64encode(key).decode().rstrip("=") + "\n")
+        handle.write(b64url(key) + "\n")
     return key
 
 
