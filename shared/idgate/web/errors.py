@@ -16,11 +16,10 @@ from starlette.requests import ClientDisconnect
 from idgate.errors import IdgateError, RedirectError
 from idgate.oauth.authorize import error_redirect_url
 from idgate.runtime import current_runtime
+from idgate.web.json_endpoints import NO_STORE_HEADERS, error_body
 from idgate.web.pages import render
 
 log = structlog.get_logger("idgate.errors")
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def wants_html(request: Request) -> bool:
@@ -32,14 +31,19 @@ def error_response(
 ) -> Response:
     if wants_html(request):
         return render(request, "error.html", status_code=status, error=error, message=message)
-    body = {"error": error, "error_description": message, "message": message}
-    return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+    return JSONResponse(
+        error_body(error, message),
+        status_code=status,
+        headers={**NO_STORE_HEADERS, **(headers or {})},
+    )
 
 
 async def _redirect_error(request: Request, exc: Exception) -> Response:
     exc = cast(RedirectError, exc)
     issuer = f"{current_runtime().public_url}/t/{request.path_params.get('tenant', '')}"
-    return RedirectResponse(error_redirect_url(issuer, exc), status_code=302, headers=NO_STORE)
+    return RedirectResponse(
+        error_redirect_url(issuer, exc), status_code=302, headers=NO_STORE_HEADERS
+    )
 
 
 async def _idgate_error(request: Request, exc: Exception) -> Response:

@@ -27,7 +27,9 @@ from idgate.web.security_headers import SECURITY_HEADERS
 log = structlog.get_logger("idgate.errors")
 
 Headers = tuple[tuple[bytes, bytes], ...]
-NO_STORE: Headers = ((b"cache-control", b"no-store"), (b"pragma", b"no-cache"))
+# RFC 6749 §5.1: token responses (and errors, which may echo request details) are not cached.
+NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+NO_STORE: Headers = tuple((k.lower().encode(), v.encode()) for k, v in NO_STORE_HEADERS.items())
 # Larger than any OAuth form a client sends; a body past it is refused unread.
 MAX_BODY_BYTES = 64 * 1024
 _JSON = (b"content-type", b"application/json")
@@ -85,9 +87,14 @@ class JsonRoute:
     methods: frozenset[str]
 
 
+def error_body(error: str, description: str) -> dict[str, str]:
+    """RFC 6749 §5.2's ``error`` and ``error_description``, and the ``message`` the control
+    plane's clients read: every JSON error idgate answers has this body."""
+    return {"error": error, "error_description": description, "message": description}
+
+
 def error_answer(status: int, error: str, description: str, headers: Headers = ()) -> JsonAnswer:
-    body = json_bytes({"error": error, "error_description": description, "message": description})
-    return JsonAnswer(body, status, (*NO_STORE, *headers))
+    return JsonAnswer(json_bytes(error_body(error, description)), status, (*NO_STORE, *headers))
 
 
 def _idgate_error_answer(exc: IdgateError) -> JsonAnswer:
