@@ -67,9 +67,5 @@ def parse_oauth_form(content_type: str, body: bytes) -> dict[str, str]:
 
 
 async def oauth_form(request: Request) -> dict[str, str]:
-    """The form body of a back-channel OAuth request read through Starlette."""
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith(FORM_CONTENT_TYPE):
-        return {}
-    form = await request.form()
-    return unique_values(form.multi_items())
+    """``parse_oauth_form`` for a route that has a Starlette request (the device function)."""
+    return parse_oauth_form(request.headers.get("content-type", ""), await request.body())
