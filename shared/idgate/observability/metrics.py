@@ -2,10 +2,12 @@
 
 Labels are bounded: HTTP requests by route *template* (never the raw path), grants by the
 registered grant types, failures by RFC 6749 §5.2 error code. Label children are cached,
-so recording a request costs a dictionary lookup and two lock-protected additions.
+so recording a request costs two dictionary lookups and two lock-protected additions.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 
@@ -30,39 +32,35 @@ GRANTS_FAILED = Counter(
 )
 LOGINS = Counter("idgate_logins", "End-user sign-ins by outcome.", ["outcome"])
 
-_request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+_children: dict[tuple[object, tuple[str, ...]], Any] = {}
+
+
+def _child(metric: Counter | Histogram, *labels: str) -> Any:
+    """``metric.labels(*labels)``, kept: the client's own lookup takes a lock and checks the
+    label values on every call, and these calls are on every request's path."""
+    key = (metric, labels)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    return child
 
 
 def record_request(route: str, method: str, status: int, seconds: float) -> None:
-    key = (route, method, status)
-    children = _request_children.get(key)
-    if children is None:
-        children = (
-            HTTP_REQUESTS.labels(route=route, method=method, status=str(status)),
-            HTTP_LATENCY.labels(route=route),
-        )
-        _request_children[key] = children
-    children[0].inc()
-    children[1].observe(seconds)
-
-
-_grant_children: dict[str, Counter] = {}
+    _child(HTTP_REQUESTS, route, method, str(status)).inc()
+    _child(HTTP_LATENCY, route).observe(seconds)
 
 
 def grant_issued(grant_type: str) -> None:
-    child = _grant_children.get(grant_type)
-    if child is None:
-        child = _grant_children[grant_type] = GRANTS_ISSUED.labels(grant_type=grant_type)
-    child.inc()
+    _child(GRANTS_ISSUED, grant_type).inc()
 
 
 def grant_failed(grant_type: str, error: str) -> None:
-    GRANTS_FAILED.labels(grant_type=grant_type, error=error).inc()
+    _child(GRANTS_FAILED, grant_type, error).inc()
 
 
 def login_attempt(outcome: str) -> None:
     """``outcome`` is ``success``, ``failure`` or ``locked``."""
-    LOGINS.labels(outcome=outcome).inc()
+    _child(LOGINS, outcome).inc()
 
 
 def exposition() -> tuple[bytes, str]:
