@@ -79,7 +79,7 @@ def child_env(directory: Path) -> dict[str, str]:
 
 PREPARE = """
 from idgate import provisioning
-from idgate.runtime import current_runtime
+from idgate.process import current_runtime
 rt = current_runtime()
 provisioning.prepare_database(rt)
 provisioning.create_tenant(rt, slug="acme", name="Acme Inc")

@@ -23,11 +23,12 @@ from idgate import provisioning
 from idgate.control.customers_admin import list_customers
 from idgate.control.operators import load_operator, platform_tenant
 from idgate.control.platform import init_platform
-from idgate.runtime import Runtime, install_runtime
-from idgate.settings import Settings
+from idgate.kernel.runtime import Runtime
+from idgate.kernel.settings import Settings
+from idgate.process import build_runtime, install_runtime
 from idgate.storage import database
 from idgate.storage.tables import customers
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 
 BATCH = 20_000
 
@@ -68,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="idgate-pages-"))
     url = args.database_url or f"sqlite:///{workdir / 'idgate.db'}"
-    rt = Runtime(
+    rt = build_runtime(
         Settings(database_url=url, public_url="http://bench", master_key_file=workdir / "k")
     )
     install_runtime(rt)

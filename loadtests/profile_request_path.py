@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from idgate import provisioning
+from idgate.kernel.settings import Settings
 from idgate.observability.logging import configure_logging
-from idgate.runtime import Runtime, install_runtime
-from idgate.settings import Settings
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.process import build_runtime, install_runtime
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from local.server import build_app
 
 SECRET = "s" * 40
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="idgate-profile-"))
-    rt = Runtime(
+    rt = build_runtime(
         Settings(
             database_url=f"sqlite:///{workdir / 'idgate.db'}",
             public_url="http://bench",

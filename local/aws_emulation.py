@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from idgate.data_keys import tenant_data_key
-from idgate.runtime import Runtime
-from idgate.settings import Settings
+from idgate.kernel.runtime import Runtime
+from idgate.kernel.settings import Settings
+from idgate.keys.data_keys import tenant_data_key
 from idgate.storage import database
 from idgate.storage.tables import tenant_data_keys
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 
 REGION = "us-east-1"
 EMULATED_DATABASE_FILE = "idgate-emulated.db"

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
 
 from idgate.crypto.digests import b64url
-from idgate.runtime import current_runtime
+from idgate.process import current_runtime
 from local.demo_seed import DEMO_CLIENT_ID, DEMO_TENANT
 
 if TYPE_CHECKING:

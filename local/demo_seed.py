@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from idgate import provisioning
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 
 DEMO_TENANT = "demo"
 DEMO_CLIENT_ID = "demo-app"

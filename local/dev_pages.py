@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
-from idgate.mail import OutboxMessage, recent_outbox
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.mail.outbox import OutboxMessage, recent_outbox
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/dev", include_in_schema=False)

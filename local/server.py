@@ -16,12 +16,12 @@ from functions.authorize.app import router as authorize_router
 from functions.device.app import router as device_router
 from functions.token.app import app as token_app
 from functions.token.app import endpoints as token_endpoints
-from idgate.observability.health import health_router, metrics_router
+from idgate.kernel.settings import Settings
 from idgate.observability.logging import configure_logging
-from idgate.runtime import Runtime, current_runtime, install_runtime
-from idgate.settings import Settings
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.process import build_runtime, current_runtime, install_runtime
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate.web.app_factory import create_app
+from idgate.web.health_routes import health_router, metrics_router
 from local.demo_rp import router as demo_rp_router
 from local.dev_pages import router as dev_pages_router
 
@@ -90,11 +90,11 @@ def run(*, host: str, port: int, emulate_aws: bool = False, migrate: bool = True
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     configure_logging(settings.log_level)
     local_mode = settings.env == "local"
-    rt = Runtime(settings)
+    rt = build_runtime(settings)
     install_runtime(rt)
     try:
         # Start-up is platform-level work (all tenants); the server itself starts unscoped,
-        # so every request gets its scope from its own route (idgate.tenant_scope).
+        # so every request gets its scope from its own route (idgate.storage.tenant_scope).
         with scoped(ALL_TENANTS):
             if migrate:
                 provisioning.prepare_database(rt)

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from idgate import provisioning
-from idgate.runtime import Runtime, install_runtime
-from idgate.settings import Settings
+from idgate.kernel.runtime import Runtime
+from idgate.kernel.settings import Settings
+from idgate.process import build_runtime, install_runtime
 from idgate.storage.database import normalize_url
 from idgate.storage.tables import metadata
 
@@ -59,7 +60,7 @@ def _settings(database_url: str, tmp: Path, migration_url: str | None = None) ->
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file per test session, copied for each test (much faster)."""
     path = tmp_path_factory.mktemp("template") / "idgate.db"
-    runtime = Runtime(_settings(f"sqlite:///{path}", path.parent))
+    runtime = build_runtime(_settings(f"sqlite:///{path}", path.parent))
     provisioning.prepare_database(runtime)
     runtime.engine.dispose()  # checkpoints the WAL into the file we copy
     return path
@@ -69,7 +70,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_migrated(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
     assert POSTGRES_URL, "IDGATE_TEST_POSTGRES_URL is not set"
     url = normalize_url(POSTGRES_URL)
-    runtime = Runtime(_settings(url, tmp_path_factory.mktemp("pg")))
+    runtime = build_runtime(_settings(url, tmp_path_factory.mktemp("pg")))
     provisioning.prepare_database(runtime)
     runtime.engine.dispose()
     # The rows the migrations seed (the tiers), as a freshly migrated database holds them:
@@ -129,7 +130,7 @@ def rt(
         template = request.getfixturevalue("sqlite_template")
         shutil.copy(template, tmp_path / "idgate.db")
         url = f"sqlite:///{tmp_path / 'idgate.db'}"
-    runtime = Runtime(_settings(url, tmp_path, migration_url), clock=clock)
+    runtime = build_runtime(_settings(url, tmp_path, migration_url), clock=clock)
     install_runtime(runtime)
     yield runtime
     install_runtime(None)

@@ -32,12 +32,18 @@ from functions.admin.schemas import (
     TierLimitsIn,
     TierOut,
 )
-from idgate.audit import AuditFilter
-from idgate.control import applications, audit_log, customers_admin, members, organizations, tiers
+from idgate.audit.hash_chain import AuditFilter
+from idgate.control import (
+    applications,
+    audit_log,
+    customers_admin,
+    members,
+    organizations,
+    tiers_admin,
+)
 from idgate.control.operators import authenticate_operator
-from idgate.rbac import Operator
-from idgate.storage import database
-from idgate.tenant_scope import ALL_TENANTS, set_scope
+from idgate.control.rbac import Operator
+from idgate.storage.tenant_scope import ALL_TENANTS, set_scope
 from idgate.web.app_factory import create_app
 from idgate.web.deps import RuntimeDep
 from idgate.web.lambda_handler import lambda_handler
@@ -120,13 +126,12 @@ def delete_org(slug: str, rt: RuntimeDep, operator: OperatorDep) -> Response:
 
 @router.get("/tiers", tags=["tiers"])
 def list_tiers(rt: RuntimeDep, operator: OperatorDep) -> list[TierOut]:
-    with database.read(rt.engine) as conn:
-        return [TierOut(**t.__dict__) for t in tiers.list_tiers(conn)]
+    return [TierOut(**t.__dict__) for t in tiers_admin.list_tiers(rt, operator)]
 
 
 @router.patch("/tiers/{name}", tags=["tiers"])
 def update_tier(name: str, body: TierLimitsIn, rt: RuntimeDep, operator: OperatorDep) -> TierOut:
-    return TierOut(**tiers.update_tier(rt, operator, name, **body.model_dump()).__dict__)
+    return TierOut(**tiers_admin.update_tier(rt, operator, name, **body.model_dump()).__dict__)
 
 
 @router.get("/orgs/{slug}/members", tags=["members"])

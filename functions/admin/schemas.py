@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from idgate.audit import AuditEvent
-from idgate.clients import GRANT_TYPE_NAMES, Client
-from idgate.customers import Customer
+from idgate.audit.hash_chain import AuditEvent
+from idgate.identity.customers import Customer
+from idgate.oauth.clients import GRANT_TYPE_NAMES, Client
 
 _GRANT_SHORT_NAMES = {full: short for short, full in GRANT_TYPE_NAMES.items()}
 

@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from idgate.clients import SCOPE_DESCRIPTIONS
-from idgate.login import SignInFailed, load_interaction, next_step_path, sign_in
+from idgate.identity.interactions import load_interaction
+from idgate.identity.sessions import Session
+from idgate.identity.sign_in import SignInFailed, next_step_path, sign_in
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_flow import (
     ConsentPrompt,
     answer_consent,
@@ -18,10 +20,9 @@ from idgate.oauth.authorization_flow import (
     start_authorization,
 )
 from idgate.oauth.authorize import NeedsLogin, Outcome, RedirectTo
+from idgate.oauth.clients import SCOPE_DESCRIPTIONS
 from idgate.oidc.logout import log_out, needs_confirmation, parse_logout_request
-from idgate.runtime import Runtime
-from idgate.sessions import Session
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 from idgate.web.app_factory import create_app
 from idgate.web.deps import (
     RuntimeDep,
@@ -31,15 +32,15 @@ from idgate.web.deps import (
     set_session_cookie,
 )
 from idgate.web.forms import query_params
+from idgate.web.json_endpoints import NO_STORE_HEADERS
 from idgate.web.lambda_handler import lambda_handler
 from idgate.web.pages import check_csrf, render
 
 router = APIRouter(prefix="/t/{tenant}")
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=302, headers=NO_STORE)
+    return RedirectResponse(url, status_code=302, headers=NO_STORE_HEADERS)
 
 
 def _respond(tenant: Tenant, outcome: Outcome) -> Response:

@@ -8,17 +8,17 @@ inline on SQLite, in the thread pool on PostgreSQL.
 
 from __future__ import annotations
 
-from idgate.keys import jwks as tenant_jwks
+from idgate.kernel.runtime import Runtime
+from idgate.keys.signing_keys import jwks as tenant_jwks
 from idgate.oauth.grants import CACHE_SERVED_GRANTS
 from idgate.oauth.introspection import introspect
 from idgate.oauth.revocation import revoke
-from idgate.oauth.token_endpoint import exchange
 from idgate.observability.logging import ensure_logging
 from idgate.observability.middleware import RequestObservability
 from idgate.oidc.discovery import provider_metadata
+from idgate.oidc.token_endpoint import exchange
 from idgate.oidc.userinfo import userinfo
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 from idgate.web.core_calls import call_core
 from idgate.web.json_endpoints import (
     EndpointRequest,
@@ -35,12 +35,14 @@ PUBLIC_CACHE: Headers = ((b"cache-control", b"public, max-age=300"),)
 
 async def discovery(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:
     metadata = provider_metadata(rt, tenant)
-    return JsonAnswer(cached_json_bytes(("discovery", tenant.id), metadata), headers=PUBLIC_CACHE)
+    return JsonAnswer(
+        cached_json_bytes(rt, ("discovery", tenant.id), metadata), headers=PUBLIC_CACHE
+    )
 
 
 async def jwks(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:
     key_set = tenant_jwks(rt, tenant.id)
-    return JsonAnswer(cached_json_bytes(("jwks", tenant.id), key_set), headers=PUBLIC_CACHE)
+    return JsonAnswer(cached_json_bytes(rt, ("jwks", tenant.id), key_set), headers=PUBLIC_CACHE)
 
 
 async def token(rt: Runtime, tenant: Tenant, request: EndpointRequest) -> JsonAnswer:

@@ -3,22 +3,22 @@ commands that create tenants, clients and customers, each in one transaction.
 
 These are platform-level operations (an operator on the command line or the dev server's
 start-up), so they run with the '*' tenant scope: PostgreSQL row-level security does not
-confine them (``idgate.tenant_scope``)."""
+confine them (``idgate.storage.tenant_scope``)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from idgate.clients import Client, register_client
-from idgate.customers import Customer, create_customer
-from idgate.data_keys import create_data_key
-from idgate.errors import NotFound
-from idgate.runtime import Runtime
+from idgate.identity.customers import Customer, create_customer
+from idgate.kernel.errors import NotFound
+from idgate.kernel.runtime import Runtime
+from idgate.keys.data_keys import create_data_key
+from idgate.oauth.clients import Client, register_client
 from idgate.storage import database
 from idgate.storage.tables import tenants
-from idgate.tenant_scope import ALL_TENANTS, scoped
-from idgate.tenants import Tenant, find_tenant
-from idgate.tenants import create_tenant as insert_tenant
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
+from idgate.tenancy.tenants import Tenant, find_tenant
+from idgate.tenancy.tenants import create_tenant as insert_tenant
 
 _platform_scope = scoped(ALL_TENANTS)
 

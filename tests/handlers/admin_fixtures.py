@@ -32,12 +32,13 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from idgate import provisioning, tenant_scope
+from idgate import provisioning
+from idgate.storage import tenant_scope
 from idgate.control.platform import ADMIN_AUDIENCE, CLI_CLIENT_ID, init_platform
 from idgate.crypto import passwords
+from idgate.identity.sessions import start_session
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import AccessTokenSubject, issue_access_token
-from idgate.runtime import Runtime
-from idgate.sessions import start_session
 from idgate.storage import database
 from idgate.storage.tables import (
     clients,
@@ -49,7 +50,7 @@ from idgate.storage.tables import (
     tiers,
     token_families,
 )
-from idgate.tenants import PLATFORM_SLUG, Tenant, find_tenant
+from idgate.tenancy.tenants import PLATFORM_SLUG, Tenant, find_tenant
 from local.server import build_app
 
 ROOT_EMAIL = "root@idgate.example"

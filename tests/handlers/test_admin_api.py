@@ -24,7 +24,7 @@ from sqlalchemy import text
 from functions.admin.app import app as admin_app
 from idgate.control.audit_log import verify_audit_chains
 from idgate.control.platform import ADMIN_AUDIENCE, init_platform
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from local.server import build_app
 from tests.conftest import FakeClock

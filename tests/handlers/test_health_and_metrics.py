@@ -11,7 +11,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
-from idgate.runtime import Runtime, install_runtime
+from idgate.kernel.runtime import Runtime
+from idgate.process import build_runtime, install_runtime
 from local.server import build_app
 from tests.conftest import SERVICE_SECRET, TenantFixture
 from tests.flows import Browser, basic, new_authorization, token_request
@@ -37,7 +38,7 @@ def test_ready_checks_the_database(rt: Runtime) -> None:
 
 def test_ready_is_503_json_while_the_database_is_down(rt: Runtime, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-dir" / "idgate.db"
-    down = Runtime(rt.settings.model_copy(update={"database_url": f"sqlite:///{missing}"}))
+    down = build_runtime(rt.settings.model_copy(update={"database_url": f"sqlite:///{missing}"}))
     install_runtime(down)
     try:
         response = TestClient(build_app()).get("/health/ready")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from tests.conftest import POSTGRES_URL
 

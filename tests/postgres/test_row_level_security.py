@@ -22,12 +22,12 @@ from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 from sqlalchemy.exc import ProgrammingError
 
 from idgate import provisioning
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from idgate.storage.database import create_database_engine, normalize_url
 from idgate.storage.driver_queries import DriverQuery
 from idgate.storage.tables import customers, metadata, token_families
-from idgate.tenant_scope import ALL_TENANTS, scoped
-from idgate.tenants import serving_tenant
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
+from idgate.tenancy.tenants import serving_tenant
 from local.server import build_app
 from tests.conftest import PASSWORD, POSTGRES_URL, WEB_SECRET, TenantFixture
 from tests.flows import WEB_REDIRECT, Browser, basic, new_authorization, query_of, token_request

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from local.server import build_app
 from tests.flows import Browser
 

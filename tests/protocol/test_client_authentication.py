@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from idgate import provisioning
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture
 from tests.flows import (
     SPA_REDIRECT,

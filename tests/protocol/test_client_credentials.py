@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from idgate import provisioning
-from idgate.errors import ValidationFailed
-from idgate.runtime import Runtime
+from idgate.kernel.errors import ValidationFailed
+from idgate.kernel.runtime import Runtime
 from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture
 from tests.flows import basic, token_request
 

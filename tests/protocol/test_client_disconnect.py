@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from local.server import build_app
 from tests.conftest import TenantFixture
 

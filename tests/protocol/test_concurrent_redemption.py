@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from idgate.errors import OAuthError
-from idgate.oauth.token_endpoint import exchange
-from idgate.runtime import Runtime
-from idgate.tenant_scope import scoped
-from idgate.tenants import Tenant, serving_tenant
+from idgate.kernel.errors import OAuthError
+from idgate.kernel.runtime import Runtime
+from idgate.oidc.token_endpoint import exchange
+from idgate.storage.tenant_scope import scoped
+from idgate.tenancy.tenants import Tenant, serving_tenant
 from tests.conftest import WEB_SECRET, TenantFixture
 from tests.flows import (
     WEB_REDIRECT,

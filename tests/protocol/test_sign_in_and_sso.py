@@ -8,10 +8,10 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import audit_events
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from tests.conftest import WEB_SECRET, FakeClock, TenantFixture
 from tests.flows import (
     WEB_REDIRECT,

@@ -23,15 +23,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from typer.testing import CliRunner, Result
 
-from idgate import tenant_scope
-from idgate.cli import api_client
-from idgate.cli import credentials as stored
-from idgate.cli.main import app
 from idgate.control.platform import init_platform
 from idgate.crypto import passwords
-from idgate.runtime import Runtime
-from idgate.storage import database
+from idgate.kernel.runtime import Runtime
+from idgate.storage import database, tenant_scope
 from idgate.storage.tables import audit_events, tenants
+from idgate_cli import api_client
+from idgate_cli import credentials as stored
+from idgate_cli.main import app
 from local.server import build_app
 from tests.conftest import PUBLIC_URL, FakeClock, TenantFixture
 from tests.flows import Browser, hidden, new_authorization, query_of

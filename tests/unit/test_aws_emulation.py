@@ -11,12 +11,13 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from idgate import keys, provisioning
+from idgate import provisioning
+from idgate.keys import signing_keys as keys
 from idgate.aws.ses import SesMailer
-from idgate.mail import create_mailer
-from idgate.runtime import Runtime
-from idgate.settings import Settings
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.kernel.settings import Settings
+from idgate.mail.mailer import create_mailer
+from idgate.process import build_runtime
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from local.aws_emulation import REGION, check_data_keys_open, start_aws_emulation
 from tests.conftest import MASTER_KEY
 
@@ -43,7 +44,7 @@ def test_emulated_aws_wraps_data_keys_with_kms_and_sends_mail_with_ses(tmp_path:
             **emulation.settings_overrides,
         )
         assert (settings.key_provider, settings.mail_provider) == ("kms", "ses")
-        rt = Runtime(settings)
+        rt = build_runtime(settings)
         provisioning.prepare_database(rt)
 
         tenant = provisioning.create_tenant(rt, slug="emu", name="Emulated")
@@ -57,7 +58,9 @@ def test_emulated_aws_wraps_data_keys_with_kms_and_sends_mail_with_ses(tmp_path:
         assert [(m.source, m.subject) for m in sent][-1:] == [("no-reply@idgate.test", "Hi")]
         rt.engine.dispose()
 
-        local_rt = Runtime(Settings(database_url=settings.database_url, master_key=MASTER_KEY))
+        local_rt = build_runtime(
+            Settings(database_url=settings.database_url, master_key=MASTER_KEY)
+        )
         with pytest.raises(SystemExit, match="wrapped by another key-encryption key"):
             check_data_keys_open(local_rt)
         local_rt.engine.dispose()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from idgate.cli.main import app
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
+from idgate_cli.main import app
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from idgate.errors import InvalidRequest
+from idgate.kernel.errors import InvalidRequest
 from idgate.web.forms import parse_oauth_form
 
 FORM = "application/x-www-form-urlencoded"

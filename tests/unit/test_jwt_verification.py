@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from idgate.jwt_signing import InvalidJwt, sign_jwt, verify_jwt
-from idgate.runtime import Runtime
-from idgate.tenant_scope import scoped
-from idgate.tenants import serving_tenant
+from idgate.kernel.runtime import Runtime
+from idgate.keys.jws import InvalidJwt, sign_jwt, verify_jwt
+from idgate.storage.tenant_scope import scoped
+from idgate.tenancy.tenants import serving_tenant
 from tests.conftest import TenantFixture
 
 

@@ -16,16 +16,18 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 from sqlalchemy import select
 
-from idgate import keys, provisioning
+from idgate import provisioning
+from idgate.keys import signing_keys as keys
 from idgate.aws.kms import KmsKeyWrapper
 from idgate.crypto.envelope import EnvelopeError
 from idgate.crypto.key_wrapping import MasterKeyWrapper, decode_master_key
-from idgate.data_keys import open_for_tenant, rewrap_data_keys, seal_for_tenant
-from idgate.runtime import Runtime, install_runtime
-from idgate.settings import Settings
+from idgate.kernel.runtime import Runtime
+from idgate.kernel.settings import Settings
+from idgate.keys.data_keys import open_for_tenant, rewrap_data_keys, seal_for_tenant
+from idgate.process import build_runtime, install_runtime
 from idgate.storage import database
 from idgate.storage.tables import tenant_data_keys
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from local.server import build_app
 from tests.conftest import MASTER_KEY, TenantFixture
 
@@ -57,7 +59,7 @@ def kms(monkeypatch: pytest.MonkeyPatch) -> Iterator[Kms]:
 
 def _runtime_with(rt: Runtime, **updates: object) -> Runtime:
     """Another runtime on the same database, with a fresh cache and other key settings."""
-    return Runtime(rt.settings.model_copy(update=updates), clock=rt.clock)
+    return build_runtime(rt.settings.model_copy(update=updates), clock=rt.clock)
 
 
 def _providers(rt: Runtime) -> dict[str, str]:

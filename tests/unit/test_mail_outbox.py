@@ -9,10 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from idgate.cli.main import app as cli
-from idgate.mail import OutboxMailer, create_mailer, recent_outbox
-from idgate.runtime import Runtime, install_runtime
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.kernel.runtime import Runtime
+from idgate.mail.mailer import create_mailer
+from idgate.mail.outbox import OutboxMailer, recent_outbox
+from idgate.process import build_runtime, install_runtime
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
+from idgate_cli.main import app as cli
 from local.server import build_app
 from tests.conftest import FakeClock
 
@@ -81,7 +83,7 @@ def test_dev_outbox_page_lists_mail_with_html_escaped(rt: Runtime) -> None:
 
 
 def test_dev_outbox_page_is_not_served_outside_local_mode(rt: Runtime) -> None:
-    production = Runtime(rt.settings.model_copy(update={"env": "production"}))
+    production = build_runtime(rt.settings.model_copy(update={"env": "production"}))
     install_runtime(production)
     try:
         response = TestClient(build_app()).get("/dev/outbox")

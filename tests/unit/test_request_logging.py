@@ -10,7 +10,7 @@ import pytest
 import structlog
 from fastapi.testclient import TestClient
 
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from local.server import build_app
 from tests.conftest import SERVICE_SECRET, TenantFixture
 from tests.flows import basic, new_authorization

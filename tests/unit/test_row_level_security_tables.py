@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from idgate import tenant_scope
-from idgate.settings import Settings
-from idgate.storage import database
+from idgate.kernel.settings import Settings
+from idgate.storage import database, tenant_scope
 from idgate.storage.tables import metadata
 
 VERSIONS = Path(__file__).resolve().parents[2] / "infra" / "migrations" / "versions"

@@ -12,9 +12,10 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from idgate.aws.ses import SesMailer
-from idgate.mail import MailNotSent, create_mailer
-from idgate.runtime import Runtime
-from idgate.settings import Settings
+from idgate.kernel.errors import MailNotSent
+from idgate.kernel.settings import Settings
+from idgate.mail.mailer import create_mailer
+from idgate.process import build_runtime
 
 pytestmark = pytest.mark.aws
 REGION = "us-east-1"
@@ -55,7 +56,7 @@ def test_ses_mailer_refused_sender_is_one_mail_not_sent_error(aws: None) -> None
 
 
 def test_create_mailer_selects_ses_by_settings(aws: None) -> None:
-    rt = Runtime(Settings(mail_provider="ses"))
+    rt = build_runtime(Settings(mail_provider="ses"))
 
     assert isinstance(create_mailer(rt), SesMailer)
 

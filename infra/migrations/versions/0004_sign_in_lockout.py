@@ -4,7 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 10:15:00.000000
 
-Failed password sign-ins per (tenant, email), for the lockout in idgate.sign_in_lockout;
+Failed password sign-ins per (tenant, email), for the lockout in idgate.identity.lockout;
 on PostgreSQL the table gets the same row-level security policy as migration 0003's.
 """
 

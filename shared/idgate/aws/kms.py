@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from idgate.settings import Settings
+from idgate.kernel.settings import Settings
 
 
 class KmsKeyWrapper:

@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from idgate.mail import MailNotSent
-from idgate.settings import Settings
+from idgate.kernel.errors import MailNotSent
+from idgate.kernel.settings import Settings
 
 
 class SesMailer:

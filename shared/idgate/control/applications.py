@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from idgate.audit import record
-from idgate.clients import (
+from idgate.audit.hash_chain import record
+from idgate.control.organizations import find_organization
+from idgate.control.rbac import Operator, require_org_permission
+from idgate.kernel.runtime import Runtime
+from idgate.oauth.clients import (
     Client,
     delete_client,
     list_clients,
@@ -15,11 +18,8 @@ from idgate.clients import (
     rotate_client_secret,
     update_client,
 )
-from idgate.control.organizations import find_organization
-from idgate.control.tiers import check_application_limit
-from idgate.rbac import Operator, require_org_permission
-from idgate.runtime import Runtime
 from idgate.storage import database
+from idgate.tenancy.tiers import check_application_limit
 
 
 def list_applications(rt: Runtime, operator: Operator, slug: str) -> list[Client]:

@@ -8,12 +8,12 @@ import json
 
 from sqlalchemy import select
 
-from idgate.audit import AuditEvent, AuditFilter, ChainVerdict, list_events, verify_chain
+from idgate.audit.hash_chain import AuditEvent, AuditFilter, ChainVerdict, list_events, verify_chain
 from idgate.control.organizations import find_organization
+from idgate.control.rbac import Operator, require_org_permission, require_platform_permission
 from idgate.crypto.digests import b64url, b64url_decode
-from idgate.errors import NotFound, ValidationFailed
-from idgate.rbac import Operator, require_org_permission, require_platform_permission
-from idgate.runtime import Runtime
+from idgate.kernel.errors import NotFound, ValidationFailed
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import tenants
 

@@ -15,17 +15,17 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from idgate.audit import record
+from idgate.audit.hash_chain import record
 from idgate.control.organizations import find_organization
+from idgate.control.rbac import Operator, require_org_permission
 from idgate.crypto.digests import b64url
-from idgate.customers import Customer, create_customer, get_customer, normalize_email
-from idgate.errors import NotFound, ValidationFailed
-from idgate.rbac import Operator, require_org_permission
-from idgate.runtime import Runtime
-from idgate.sessions import end_session
+from idgate.identity.customers import Customer, create_customer, get_customer, normalize_email
+from idgate.identity.sessions import end_session
+from idgate.kernel.errors import NotFound, ValidationFailed
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import clients, consents, customers, sessions, token_families
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 MAX_PAGE = 200
 

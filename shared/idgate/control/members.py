@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from idgate.audit import record
+from idgate.audit.hash_chain import record
 from idgate.control.organizations import find_organization
-from idgate.customers import normalize_email
-from idgate.errors import Conflict, NotFound, ValidationFailed
-from idgate.rbac import ROLES, Operator, require_org_permission
-from idgate.runtime import Runtime
+from idgate.control.rbac import ROLES, Operator, require_org_permission
+from idgate.identity.customers import normalize_email
+from idgate.kernel.errors import Conflict, NotFound, ValidationFailed
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import customers, memberships
-from idgate.tenants import platform_tenant_id
+from idgate.tenancy.tenants import platform_tenant_id
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,15 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from idgate.control.platform import ADMIN_AUDIENCE
-from idgate.customers import get_customer
-from idgate.errors import IdgateError, NotAuthenticated
+from idgate.control.rbac import Operator
+from idgate.identity.customers import get_customer
+from idgate.kernel.errors import IdgateError, NotAuthenticated
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import access_token_is_revoked, decode_access_token
 from idgate.oidc.userinfo import bearer_token
-from idgate.rbac import Operator
-from idgate.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import memberships
-from idgate.tenants import PLATFORM_SLUG, Tenant, serving_tenant
+from idgate.tenancy.tenants import PLATFORM_SLUG, Tenant, serving_tenant
 
 
 def platform_tenant(rt: Runtime) -> Tenant:

@@ -13,16 +13,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from idgate.audit import record
-from idgate.control.tiers import get_tier
-from idgate.customers import create_customer
-from idgate.data_keys import create_data_key
-from idgate.errors import Conflict, NotFound
-from idgate.rbac import Operator, require_org_permission, require_platform_permission_on
-from idgate.runtime import Runtime
+from idgate.audit.hash_chain import record
+from idgate.control.rbac import Operator, require_org_permission, require_platform_permission_on
+from idgate.identity.customers import create_customer
+from idgate.kernel.errors import Conflict, NotFound
+from idgate.kernel.runtime import Runtime
+from idgate.keys.data_keys import create_data_key
 from idgate.storage import database
 from idgate.storage.tables import memberships, tenants
-from idgate.tenants import PLATFORM_SLUG, Tenant, create_tenant, find_tenant, platform_tenant_id
+from idgate.tenancy.tenants import (
+    PLATFORM_SLUG,
+    Tenant,
+    create_tenant,
+    find_tenant,
+    platform_tenant_id,
+)
+from idgate.tenancy.tiers import get_tier
 
 # action -> (allowed from, resulting status, audit action)
 TRANSITIONS = {

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 
-from idgate.audit import record
-from idgate.clients import find_client, register_client
+from idgate.audit.hash_chain import record
 from idgate.crypto.digests import random_token
-from idgate.customers import create_customer, normalize_email
-from idgate.data_keys import create_data_key
-from idgate.runtime import Runtime
+from idgate.identity.customers import create_customer, normalize_email
+from idgate.kernel.runtime import Runtime
+from idgate.keys.data_keys import create_data_key
+from idgate.oauth.clients import find_client, register_client
 from idgate.storage import database
 from idgate.storage.tables import customers, memberships, tenants
-from idgate.tenants import PLATFORM_SLUG, create_tenant, find_tenant
+from idgate.tenancy.tenants import PLATFORM_SLUG, create_tenant, find_tenant
 
 ADMIN_AUDIENCE = "idgate-admin-api"
 CLI_CLIENT_ID = "idgate-cli"

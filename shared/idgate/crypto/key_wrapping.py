@@ -16,7 +16,7 @@ from typing import Protocol
 
 from idgate.crypto.digests import b64url, b64url_decode
 from idgate.crypto.envelope import open_envelope, seal
-from idgate.settings import Settings
+from idgate.kernel.settings import Settings
 
 
 class KeyWrapper(Protocol):

@@ -18,12 +18,12 @@ from sqlalchemy import Connection, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.digests import random_token
-from idgate.jwt_signing import InvalidJwt, sign_jwt, verify_jwt
-from idgate.keys import ACCESS_TOKEN_ALG
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
+from idgate.keys.jws import InvalidJwt, sign_jwt, verify_jwt
+from idgate.keys.signing_keys import ACCESS_TOKEN_ALG
 from idgate.storage.driver_queries import DriverQuery
 from idgate.storage.tables import revoked_access_tokens, token_families
-from idgate.tenants import Tenant, issuer_url
+from idgate.tenancy.tenants import Tenant, issuer_url
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a JOSE type
 
@@ -66,16 +66,14 @@ def issue_access_token(
 # verification is most of an introspection (50 of 75 us). So the claims of a token whose
 # signature verified are remembered, per process, by the token's exact text: the same bytes
 # cannot verify differently. Expiry is checked on every use, and revocation (the caller's
-# database check) too. Bounded, oldest out first: about 2 KiB an entry.
-_VERIFIED: dict[tuple[str, str], dict[str, Any]] = {}
-VERIFIED_TOKENS_KEPT = 2048
+# database check) too. Bounded, oldest out first (``Runtime.verified_tokens``).
 
 
 def decode_access_token(rt: Runtime, tenant: Tenant, token: str) -> dict[str, Any] | None:
     """Verified claims of an unexpired access token of this tenant, else None. The claims
     are shared: read them, never change them."""
     key = (tenant.id, token)
-    claims = _VERIFIED.get(key)
+    claims = rt.verified_tokens.get(key)
     if claims is not None:
         return claims if claims["exp"] > rt.now() else None
     try:
@@ -84,10 +82,7 @@ def decode_access_token(rt: Runtime, tenant: Tenant, token: str) -> dict[str, An
         )
     except InvalidJwt:
         return None
-    if len(_VERIFIED) >= VERIFIED_TOKENS_KEPT:
-        _VERIFIED.pop(next(iter(_VERIFIED), key), None)
-    _VERIFIED[key] = claims
-    return claims
+    return rt.verified_tokens.remember(key, claims)
 
 
 # Revoked by its own id (RFC 7009), or with its token family (logout, refresh reuse, code

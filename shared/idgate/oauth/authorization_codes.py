@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
-from idgate.errors import InvalidGrant
+from idgate.kernel.errors import InvalidGrant
 from idgate.oauth.token_families import ReuseDetected
 from idgate.storage.tables import authorization_codes, token_families
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from idgate.interactions import Interaction
-from idgate.login import InteractionExpired, load_interaction
+from idgate.identity.interactions import Interaction, InteractionExpired, load_interaction
+from idgate.identity.sessions import Session
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_request import AuthorizationRequest, parse_authorization_request
 from idgate.oauth.authorize import NeedsLogin, Outcome, authorize, decide_consent
-from idgate.runtime import Runtime
-from idgate.sessions import Session
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from idgate.clients import SUPPORTED_SCOPES, Client, find_client
-from idgate.errors import (
+from idgate.kernel.errors import (
     AuthorizationRequestRejected,
     InvalidRequest,
     InvalidScope,
@@ -23,9 +22,10 @@ from idgate.errors import (
     UnauthorizedClient,
     UnsupportedResponseType,
 )
+from idgate.kernel.runtime import Runtime
+from idgate.oauth.clients import SUPPORTED_SCOPES, Client, find_client
 from idgate.oauth.pkce import check_code_challenge
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 PROMPT_VALUES = frozenset({"none", "login", "consent"})
 

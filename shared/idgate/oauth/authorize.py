@@ -12,16 +12,27 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection
 
-from idgate.consents import granted_scopes, record_consent
-from idgate.errors import AccessDenied, ConsentRequired, LoginRequired, OAuthError, RedirectError
-from idgate.interactions import Interaction, finish_interaction, mark_interaction, start_interaction
+from idgate.identity.consents import granted_scopes, record_consent
+from idgate.identity.interactions import (
+    Interaction,
+    finish_interaction,
+    mark_interaction,
+    start_interaction,
+)
+from idgate.identity.sessions import Session
+from idgate.kernel.errors import (
+    AccessDenied,
+    ConsentRequired,
+    LoginRequired,
+    OAuthError,
+    RedirectError,
+)
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_codes import issue_code
 from idgate.oauth.authorization_request import AuthorizationRequest
 from idgate.oauth.token_families import create_family
-from idgate.runtime import Runtime
-from idgate.sessions import Session
 from idgate.storage import database
-from idgate.tenants import Tenant, issuer_url
+from idgate.tenancy.tenants import Tenant, issuer_url
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ import binascii
 from collections.abc import Mapping
 from urllib.parse import unquote
 
-from idgate.clients import Client, find_client
 from idgate.crypto.digests import secret_matches
-from idgate.data_keys import client_secret_pepper
-from idgate.errors import InvalidClient, InvalidRequest
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant
+from idgate.kernel.errors import InvalidClient, InvalidRequest
+from idgate.kernel.runtime import Runtime
+from idgate.keys.data_keys import client_secret_pepper
+from idgate.oauth.clients import Client, find_client
+from idgate.tenancy.tenants import Tenant
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 

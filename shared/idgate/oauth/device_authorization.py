@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
-from idgate.clients import Client
 from idgate.crypto.digests import random_token, token_digest
-from idgate.errors import InvalidScope, UnauthorizedClient
-from idgate.sessions import Session
+from idgate.identity.sessions import Session
+from idgate.kernel.errors import InvalidScope, UnauthorizedClient
+from idgate.oauth.clients import Client
 from idgate.storage.tables import device_codes
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.client_auth import authenticate_client
 from idgate.oauth.device_authorization import start_device_authorization
-from idgate.runtime import Runtime
 from idgate.storage import database
-from idgate.tenants import Tenant, issuer_url
+from idgate.tenancy.tenants import Tenant, issuer_url
 
 
 def authorize_device(

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idgate.clients import find_client
-from idgate.interactions import start_interaction
+from idgate.identity.interactions import start_interaction
+from idgate.identity.sessions import Session
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorize import NeedsLogin
+from idgate.oauth.clients import find_client
 from idgate.oauth.device_authorization import decide_device, find_pending_device
-from idgate.runtime import Runtime
-from idgate.sessions import Session
 from idgate.storage import database
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idgate.errors import InvalidClient, InvalidRequest
+from idgate.kernel.errors import InvalidClient, InvalidRequest
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import access_token_is_revoked, decode_access_token
 from idgate.oauth.client_auth import authenticate_client
 from idgate.oauth.refresh_tokens import refresh_token_state
-from idgate.runtime import Runtime
 from idgate.storage import database
-from idgate.tenants import Tenant, issuer_url
+from idgate.tenancy.tenants import Tenant, issuer_url
 
 INACTIVE: dict[str, Any] = {"active": False}
 

@@ -8,7 +8,7 @@ import hmac
 import re
 
 from idgate.crypto.digests import b64url
-from idgate.errors import InvalidGrant, InvalidRequest
+from idgate.kernel.errors import InvalidGrant, InvalidRequest
 
 # RFC 7636 §4.1: 43-128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~".
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")

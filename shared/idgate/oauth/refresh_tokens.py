@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, ScalarSelect, bindparam, exists, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
-from idgate.errors import InvalidGrant
+from idgate.kernel.errors import InvalidGrant
 from idgate.oauth.token_families import ReuseDetected
 from idgate.storage.tables import refresh_tokens, token_families
 

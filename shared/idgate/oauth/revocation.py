@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from idgate.errors import InvalidRequest, UnsupportedTokenType
+from idgate.identity.token_family_revocation import revoke_family
+from idgate.kernel.errors import InvalidRequest, UnsupportedTokenType
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import decode_access_token, revoke_access_token
 from idgate.oauth.client_auth import authenticate_client
 from idgate.oauth.refresh_tokens import refresh_token_state
-from idgate.oauth.token_families import revoke_family
-from idgate.runtime import Runtime
 from idgate.storage import database
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 TOKEN_TYPE_HINTS = frozenset({"access_token", "refresh_token"})
 

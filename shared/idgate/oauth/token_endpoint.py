@@ -1,40 +1,22 @@
-"""The token endpoint (RFC 6749 §3.2): authenticate the client, check it may use the grant,
-then dispatch to the grant's handler."""
+"""The token endpoint's OAuth part (RFC 6749 §3.2): authenticate the client, check it may
+use the grant, then dispatch to the grant's handler. ``oidc.token_endpoint`` adds the ID
+token to what an end user's grant issues."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from idgate.errors import IdgateError, InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from idgate.kernel.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.client_auth import authenticate_client
-from idgate.oauth.grants import GRANT_HANDLERS
-from idgate.observability import metrics
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant
+from idgate.oauth.clients import Client
+from idgate.oauth.grants import GRANT_HANDLERS, GrantResult
+from idgate.tenancy.tenants import Tenant
 
 
-def exchange(
+def run_grant(
     rt: Runtime, tenant: Tenant, *, authorization: str | None, form: Mapping[str, str]
-) -> dict[str, Any]:
-    """Run one token request, counting it as issued or failed (by error code)."""
-    grant_type = form.get("grant_type") or ""
-    label = grant_type if grant_type in GRANT_HANDLERS else "unsupported"
-    try:
-        body = _exchange(rt, tenant, authorization=authorization, form=form)
-    except IdgateError as exc:
-        metrics.grant_failed(label, exc.error)
-        raise
-    except Exception:
-        metrics.grant_failed(label, "server_error")
-        raise
-    metrics.grant_issued(label)
-    return body
-
-
-def _exchange(
-    rt: Runtime, tenant: Tenant, *, authorization: str | None, form: Mapping[str, str]
-) -> dict[str, Any]:
+) -> tuple[Client, GrantResult]:
     grant_type = form.get("grant_type")
     if not grant_type:
         raise InvalidRequest("grant_type is required")
@@ -44,4 +26,4 @@ def _exchange(
     client = authenticate_client(rt, tenant, authorization=authorization, form=form)
     if not client.allows_grant(grant_type):
         raise UnauthorizedClient(f"this client may not use {grant_type}")
-    return handler(rt, tenant, client, form)
+    return client, handler(rt, tenant, client, form)

@@ -3,17 +3,19 @@
 A family is created when the authorization is granted, before any token exists, so that a
 replayed code or a reused refresh token can revoke it (RFC 6749 §4.1.2, RFC 9700 §4.14.2)
 even while the first redemption is still in flight. Refresh tokens and access tokens carry
-their family id; a revoked family makes all of them inactive at once.
+their family id; a revoked family makes all of them inactive at once (the revocation itself
+sits lower, in ``identity.token_family_revocation``, because ending a session revokes too).
 """
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, insert
 
-from idgate.audit import record
-from idgate.errors import InvalidGrant
+from idgate.audit.hash_chain import record
+from idgate.identity.token_family_revocation import revoke_family
+from idgate.kernel.errors import InvalidGrant
 from idgate.storage import database
 from idgate.storage.tables import token_families
 
@@ -71,29 +73,3 @@ def create_family(
         )
     )
     return family_id
-
-
-def revoke_family(conn: Connection, *, tenant_id: str, family_id: str, now: float) -> None:
-    conn.execute(
-        update(token_families)
-        .where(
-            token_families.c.id == family_id,
-            token_families.c.tenant_id == tenant_id,
-            token_families.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
-
-
-def revoke_session_families(
-    conn: Connection, *, tenant_id: str, session_id: str, now: float
-) -> None:
-    conn.execute(
-        update(token_families)
-        .where(
-            token_families.c.session_id == session_id,
-            token_families.c.tenant_id == tenant_id,
-            token_families.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )

@@ -20,7 +20,7 @@ import orjson
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
-from idgate.request_context import current_request
+from idgate.kernel.request_context import current_request
 
 
 class _Stdout:

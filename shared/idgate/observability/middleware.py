@@ -17,9 +17,9 @@ import secrets
 from time import perf_counter
 from typing import Any
 
+from idgate.kernel.request_context import RequestContext, current_request
 from idgate.observability import metrics
 from idgate.observability.logging import log_request
-from idgate.request_context import RequestContext, current_request
 
 ASGIApp = Any  # the ASGI callable types, kept framework-free
 Scope = dict[str, Any]

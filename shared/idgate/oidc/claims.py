@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from idgate.customers import Customer
+from idgate.identity.customers import Customer
 
 SUPPORTED_CLAIMS = (
     "sub",

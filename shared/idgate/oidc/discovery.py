@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from idgate.clients import SUPPORTED_SCOPES
-from idgate.keys import SUPPORTED_ALGS
+from idgate.kernel.runtime import Runtime
+from idgate.keys.signing_keys import SUPPORTED_ALGS
 from idgate.oauth.client_auth import AUTH_METHODS
+from idgate.oauth.clients import SUPPORTED_SCOPES
 from idgate.oauth.grants import GRANT_HANDLERS
 from idgate.oidc.claims import SUPPORTED_CLAIMS
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant, issuer_url
+from idgate.tenancy.tenants import Tenant, issuer_url
 
 
 def provider_metadata(rt: Runtime, tenant: Tenant) -> dict[str, Any]:

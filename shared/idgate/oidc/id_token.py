@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from idgate.clients import Client
 from idgate.crypto.digests import b64url
-from idgate.customers import Customer
-from idgate.jwt_signing import InvalidJwt, sign_jwt, verify_jwt
+from idgate.identity.customers import Customer
+from idgate.kernel.runtime import Runtime
+from idgate.keys.jws import InvalidJwt, sign_jwt, verify_jwt
+from idgate.oauth.clients import Client
 from idgate.oidc.claims import claims_for_scope
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant, issuer_url
+from idgate.tenancy.tenants import Tenant, issuer_url
 
 ID_TOKEN_TTL = 3600
 

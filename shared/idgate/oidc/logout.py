@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from idgate.clients import Client, find_client
-from idgate.errors import AuthorizationRequestRejected
+from idgate.identity.sessions import Session, end_session
+from idgate.kernel.errors import AuthorizationRequestRejected
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorize import authorization_response_url
+from idgate.oauth.clients import Client, find_client
 from idgate.oidc.id_token import decode_id_token_hint
-from idgate.runtime import Runtime
-from idgate.sessions import Session, end_session
 from idgate.storage import database
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from idgate.customers import get_customer
-from idgate.errors import BearerTokenMissing, InvalidToken
+from idgate.identity.customers import get_customer
+from idgate.kernel.errors import BearerTokenMissing, InvalidToken
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import access_token_is_revoked, decode_access_token
 from idgate.oidc.claims import claims_for_scope
-from idgate.runtime import Runtime
 from idgate.storage import database
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 
 def bearer_token(authorization: str | None) -> str:

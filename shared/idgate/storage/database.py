@@ -6,7 +6,7 @@ read lock; reads run their statements in autocommit mode. PostgreSQL uses a smal
 pool, which suits Lambda (one request per process at a time) and RDS Proxy,
 and every transaction there starts by setting ``app.tenant_id`` (transaction-local) to
 the current tenant scope, which the row-level security policies of migration 0003
-enforce (see ``idgate.tenant_scope``).
+enforce (see ``idgate.storage.tenant_scope``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 
-from idgate import tenant_scope
-from idgate.settings import Settings
+from idgate.kernel.settings import Settings
+from idgate.storage import tenant_scope
 
 
 def normalize_url(url: str) -> str:

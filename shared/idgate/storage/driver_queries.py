@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.sql import Select
 
-from idgate import tenant_scope
+from idgate.storage import tenant_scope
 
 
 class DriverQuery:

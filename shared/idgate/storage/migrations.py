@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
-from idgate.settings import Settings
+from idgate.kernel.settings import Settings
 from idgate.storage.database import normalize_url
 
 

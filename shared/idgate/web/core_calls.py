@@ -15,7 +15,7 @@ from typing import ParamSpec, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 
 P = ParamSpec("P")
 T = TypeVar("T")

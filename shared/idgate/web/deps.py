@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
 
-from idgate.runtime import Runtime, current_runtime
-from idgate.sessions import Session, current_session
-from idgate.tenants import Tenant, resolve_tenant
+from idgate.identity.sessions import Session, current_session
+from idgate.kernel.runtime import Runtime
+from idgate.process import current_runtime
+from idgate.tenancy.tenants import Tenant, resolve_tenant
 
 SESSION_COOKIE = "idgate_session"
 

@@ -13,9 +13,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from idgate.errors import IdgateError, RedirectError
+from idgate.kernel.errors import IdgateError, RedirectError
 from idgate.oauth.authorize import error_redirect_url
-from idgate.runtime import current_runtime
+from idgate.process import current_runtime
 from idgate.web.json_endpoints import NO_STORE_HEADERS, error_body
 from idgate.web.pages import render
 

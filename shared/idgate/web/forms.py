@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
-from idgate.errors import InvalidRequest
+from idgate.kernel.errors import InvalidRequest
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -18,9 +18,10 @@ from typing import Any
 import orjson
 import structlog
 
-from idgate.errors import IdgateError
-from idgate.runtime import Runtime, current_runtime
-from idgate.tenants import Tenant, resolve_tenant
+from idgate.kernel.errors import IdgateError
+from idgate.kernel.runtime import Runtime
+from idgate.process import current_runtime
+from idgate.tenancy.tenants import Tenant, resolve_tenant
 from idgate.web.forms import parse_oauth_form
 from idgate.web.security_headers import SECURITY_HEADERS
 
@@ -41,17 +42,14 @@ def json_bytes(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
-_SERIALIZED: dict[Hashable, tuple[object, bytes]] = {}
-
-
-def cached_json_bytes(key: Hashable, document: object) -> bytes:
+def cached_json_bytes(rt: Runtime, key: Hashable, document: object) -> bytes:
     """``json_bytes(document)`` for a document the core caches (discovery, JWKS): serialized
     once per cached object, so a reload in the core (a new key, a TTL) is served at once."""
-    entry = _SERIALIZED.get(key)
+    entry = rt.serialized_documents.get(key)
     if entry is not None and entry[0] is document:
         return entry[1]
     body = json_bytes(document)
-    _SERIALIZED[key] = (document, body)
+    rt.serialized_documents[key] = (document, body)
     return body
 
 

@@ -16,8 +16,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from idgate.crypto.digests import random_token
-from idgate.errors import IdgateError
-from idgate.runtime import current_runtime
+from idgate.kernel.errors import IdgateError
+from idgate.process import current_runtime
 
 CSRF_COOKIE = "idgate_csrf"
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from idgate.clients import Client
+from idgate.kernel.runtime import Runtime
+from idgate.oauth.clients import Client
 from idgate.oauth.grants import authorization_code, client_credentials, device_code, refresh_token
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant
+from idgate.oauth.user_tokens import PreparedTokens
+from idgate.tenancy.tenants import Tenant
 
-GrantHandler = Callable[[Runtime, Tenant, Client, Mapping[str, str]], dict[str, Any]]
+# A user grant's tokens are signed after its transaction (``oidc.token_endpoint``); a grant
+# without an end user answers with the finished response body.
+GrantResult = PreparedTokens | dict[str, Any]
+GrantHandler = Callable[[Runtime, Tenant, Client, Mapping[str, str]], GrantResult]
 
 GRANT_HANDLERS: dict[str, GrantHandler] = {
     module.GRANT_TYPE: module.handle

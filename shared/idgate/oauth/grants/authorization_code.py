@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from idgate.clients import Client
-from idgate.errors import InvalidRequest
+from idgate.kernel.errors import InvalidRequest
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_codes import consume_code
+from idgate.oauth.clients import Client
 from idgate.oauth.pkce import verify_code_verifier
 from idgate.oauth.token_families import ReuseDetected, revoke_reused_family
-from idgate.oauth.token_response import prepare_user_tokens, sign_user_tokens
-from idgate.runtime import Runtime
+from idgate.oauth.user_tokens import PreparedTokens, prepare_user_tokens
 from idgate.storage import database
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 GRANT_TYPE = "authorization_code"
 
 
-def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> PreparedTokens:
     code = form.get("code")
     if not code:
         raise InvalidRequest("code is required")
@@ -48,4 +47,4 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
             )
     except ReuseDetected as reuse:
         raise revoke_reused_family(rt.engine, tenant_id=tenant.id, reuse=reuse, now=now) from None
-    return sign_user_tokens(rt, tenant, client, prepared)
+    return prepared

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from idgate.clients import Client
-from idgate.errors import InvalidScope, UnauthorizedClient
+from idgate.kernel.errors import InvalidScope, UnauthorizedClient
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import AccessTokenSubject, issue_access_token
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant
+from idgate.oauth.clients import Client
+from idgate.tenancy.tenants import Tenant
 
 GRANT_TYPE = "client_credentials"
 # End-user scopes mean nothing without an end user.

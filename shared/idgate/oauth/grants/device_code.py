@@ -5,13 +5,11 @@ expired_token. Redemption is one conditional UPDATE from approved to redeemed.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy import select, update
 
-from idgate.clients import Client
 from idgate.crypto.digests import token_digest
-from idgate.errors import (
+from idgate.kernel.errors import (
     AccessDenied,
     AuthorizationPending,
     ExpiredToken,
@@ -19,19 +17,20 @@ from idgate.errors import (
     InvalidRequest,
     SlowDown,
 )
+from idgate.kernel.runtime import Runtime
+from idgate.oauth.clients import Client
 from idgate.oauth.device_authorization import DEVICE_CODE_GRANT
 from idgate.oauth.token_families import create_family
-from idgate.oauth.token_response import PreparedTokens, prepare_user_tokens, sign_user_tokens
-from idgate.runtime import Runtime
+from idgate.oauth.user_tokens import PreparedTokens, prepare_user_tokens
 from idgate.storage import database
 from idgate.storage.tables import device_codes
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 GRANT_TYPE = DEVICE_CODE_GRANT
 SLOW_DOWN_STEP = 5
 
 
-def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> PreparedTokens:
     device_code = form.get("device_code")
     if not device_code:
         raise InvalidRequest("device_code is required")
@@ -97,6 +96,6 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
             )
             return_after_commit = prepared
     if return_after_commit is not None:
-        return sign_user_tokens(rt, tenant, client, return_after_commit)
+        return return_after_commit
     # Raised after commit so the poll time and any slowed interval are kept.
     raise error

@@ -5,21 +5,20 @@ keeps the presented one's scope, §6); a wider one is ``invalid_scope``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from idgate.clients import Client
-from idgate.errors import InvalidGrant, InvalidRequest, InvalidScope
+from idgate.kernel.errors import InvalidGrant, InvalidRequest, InvalidScope
+from idgate.kernel.runtime import Runtime
+from idgate.oauth.clients import Client
 from idgate.oauth.refresh_tokens import rotate_refresh_token
 from idgate.oauth.token_families import ReuseDetected, revoke_reused_family
-from idgate.oauth.token_response import prepare_user_tokens, sign_user_tokens
-from idgate.runtime import Runtime
+from idgate.oauth.user_tokens import PreparedTokens, prepare_user_tokens
 from idgate.storage import database
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 GRANT_TYPE = "refresh_token"
 
 
-def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> PreparedTokens:
     token = form.get("refresh_token")
     if not token:
         raise InvalidRequest("refresh_token is required")
@@ -53,4 +52,4 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
             )
     except ReuseDetected as reuse:
         raise revoke_reused_family(rt.engine, tenant_id=tenant.id, reuse=reuse, now=now) from None
-    return sign_user_tokens(rt, tenant, client, prepared)
+    return prepared

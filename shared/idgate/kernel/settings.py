@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+_REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 class Settings(BaseSettings):
@@ -37,7 +37,10 @@ class Settings(BaseSettings):
     # server up to db_pool_size, and no overflow connection is opened and closed per burst.
     db_pool_size: int = 8
     db_max_overflow: int = 0
+    # Signing and verification keys, data keys, discovery documents.
     cache_ttl_seconds: float = 30.0
+    # Tenant status, client secrets and redirect URIs (kernel.runtime.SECURITY_CACHE_KINDS).
+    security_cache_ttl_seconds: float = 5.0
     log_level: str = "INFO"
 
     @field_validator("public_url")

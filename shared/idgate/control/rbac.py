@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from idgate.errors import Forbidden, NotFound
+from idgate.kernel.errors import Forbidden, NotFound
 
 ROLES = ("owner", "admin", "viewer")
 

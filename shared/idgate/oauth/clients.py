@@ -16,13 +16,13 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.digests import random_token, secret_digest
-from idgate.data_keys import client_secret_pepper
-from idgate.errors import Conflict, NotFound, ValidationFailed
-from idgate.keys import ID_TOKEN_DEFAULT_ALG, SUPPORTED_ALGS
-from idgate.runtime import Runtime
+from idgate.kernel.errors import Conflict, NotFound, ValidationFailed
+from idgate.kernel.runtime import Runtime
+from idgate.keys.data_keys import client_secret_pepper
+from idgate.keys.signing_keys import ID_TOKEN_DEFAULT_ALG, SUPPORTED_ALGS
 from idgate.storage import database
 from idgate.storage.tables import clients
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 GRANT_TYPE_NAMES = {
     "authorization_code": "authorization_code",

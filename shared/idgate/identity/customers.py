@@ -9,7 +9,7 @@ from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.passwords import hash_password, verify_password
-from idgate.errors import Conflict, ValidationFailed
+from idgate.kernel.errors import Conflict, ValidationFailed
 from idgate.storage.tables import customers
 
 MIN_PASSWORD_LENGTH = 8

@@ -11,20 +11,25 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select, update
 
 from idgate.crypto.envelope import derive_subkey, open_envelope, seal
-from idgate.crypto.key_wrapping import KeyWrapper
-from idgate.errors import NotFound
-from idgate.runtime import Runtime
+from idgate.crypto.key_wrapping import KeyWrapper, create_key_wrapper
+from idgate.kernel.errors import NotFound
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import tenant_data_keys
-from idgate.tenant_scope import ALL_TENANTS, scoped
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
+
+
+def key_wrapper(rt: Runtime) -> KeyWrapper:
+    """This process's key-encryption key (``IDGATE_KEY_PROVIDER``), built on first use."""
+    return rt.resource("key_wrapper", lambda: create_key_wrapper(rt.settings))
 
 
 def create_data_key(rt: Runtime, conn: Connection, tenant_id: str) -> None:
-    _plaintext, wrapped = rt.key_wrapper.new_data_key(tenant_id)
+    _plaintext, wrapped = key_wrapper(rt).new_data_key(tenant_id)
     conn.execute(
         insert(tenant_data_keys).values(
             tenant_id=tenant_id,
-            provider=rt.key_wrapper.name,
+            provider=key_wrapper(rt).name,
             wrapped_key=wrapped,
             created_at=rt.now(),
         )
@@ -41,7 +46,7 @@ def _unwrap(rt: Runtime, tenant_id: str) -> bytes:
         wrapped = conn.execute(query).scalar()
     if wrapped is None:
         raise NotFound("the tenant has no data key")
-    return rt.key_wrapper.unwrap(wrapped, tenant_id)
+    return key_wrapper(rt).unwrap(wrapped, tenant_id)
 
 
 def _context(tenant_id: str, purpose: str) -> bytes:
@@ -66,7 +71,7 @@ def client_secret_pepper(rt: Runtime, tenant_id: str) -> bytes:
 
 def rewrap_data_keys(rt: Runtime, new_wrapper: KeyWrapper) -> int:
     """Rotate the key-encryption key: re-wrap every tenant's data key, unwrapped with
-    ``rt.key_wrapper``, under ``new_wrapper``. The data keys themselves do not change, so
+    ``key_wrapper(rt)``, under ``new_wrapper``. The data keys themselves do not change, so
     nothing sealed with them is touched. Every row changes in one transaction, each only if
     no one changed it meanwhile; a key ``new_wrapper`` already opens (an earlier, partly
     applied run) is skipped, so running it again is safe. Returns how many were re-wrapped.
@@ -83,7 +88,7 @@ def _rewrap_all(rt: Runtime, new_wrapper: KeyWrapper) -> int:
     changes = []
     for tenant_id, wrapped in rows:
         try:
-            data_key = rt.key_wrapper.unwrap(wrapped, tenant_id)
+            data_key = key_wrapper(rt).unwrap(wrapped, tenant_id)
         except Exception:
             if _opens(new_wrapper, wrapped, tenant_id):
                 continue

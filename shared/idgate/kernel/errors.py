@@ -184,6 +184,12 @@ class AuthorizationRequestRejected(IdgateError):
     the client is unknown or the redirect URI is not registered. Shown as an error page."""
 
 
+class MailNotSent(IdgateError):
+    """The mail provider refused or could not take the message."""
+
+    status_code = 502
+
+
 class RedirectError(Exception):
     """An OAuth error to deliver to an already verified redirect URI."""
 

@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from idgate.crypto.digests import b64url, b64url_decode
-from idgate.keys import SigningKey, VerificationKey, signing_key, verification_key
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
+from idgate.keys.signing_keys import SigningKey, VerificationKey, signing_key, verification_key
 
 CLOCK_SKEW_LEEWAY = 30
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")

@@ -10,7 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
+from idgate.kernel.errors import IdgateError
+from idgate.kernel.runtime import Runtime
+from idgate.storage import database
 from idgate.storage.tables import interactions
+from idgate.tenancy.tenants import Tenant
 
 INTERACTION_LIFETIME = 600
 
@@ -69,3 +73,21 @@ def mark_interaction(conn: Connection, interaction_id: str, **values: Any) -> No
 
 def finish_interaction(conn: Connection, interaction_id: str) -> None:
     conn.execute(delete(interactions).where(interactions.c.digest == token_digest(interaction_id)))
+
+
+class InteractionExpired(IdgateError):
+    """The sign-in or consent page was left open too long, or its link is not valid."""
+
+
+def load_interaction(rt: Runtime, tenant: Tenant, interaction_id: str | None) -> Interaction:
+    if not interaction_id:
+        raise InteractionExpired(
+            "This sign-in link is not valid. Start again from the application."
+        )
+    with database.read(rt.engine) as conn:
+        interaction = find_interaction(
+            conn, tenant_id=tenant.id, interaction_id=interaction_id, now=rt.now()
+        )
+    if interaction is None:
+        raise InteractionExpired("This sign-in page has expired. Start again from the application.")
+    return interaction

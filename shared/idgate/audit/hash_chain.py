@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from idgate.request_context import current_request
+from idgate.kernel.request_context import current_request
 from idgate.storage.tables import audit_events
 
 GENESIS = "0" * 64

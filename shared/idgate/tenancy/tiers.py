@@ -1,22 +1,19 @@
 """Tiers (free, pro, enterprise) and the limits they put on an organization: number of
 applications, monthly active customers, bring-your-own OAuth. Defaults are seeded by
-migration 0002; platform owners change them."""
+migration 0002; platform owners change them (``control.tiers_admin``). Monthly activity
+is metered here, below the data plane, so sign-in can count it without importing ``control``."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from idgate.audit import record
-from idgate.errors import LimitReached, NotFound, ValidationFailed
-from idgate.rbac import Operator, require_platform_permission
-from idgate.runtime import Runtime
-from idgate.storage import database
+from idgate.kernel.errors import LimitReached, NotFound
 from idgate.storage.tables import clients, customer_activity, tiers
-from idgate.tenants import Tenant, platform_tenant_id
+from idgate.tenancy.tenants import Tenant
 
 
 @dataclass(frozen=True)
@@ -39,29 +36,6 @@ def list_tiers(conn: Connection) -> list[Tier]:
         Tier(**row._mapping)
         for row in conn.execute(select(tiers).order_by(tiers.c.max_applications))
     ]
-
-
-def update_tier(rt: Runtime, operator: Operator, name: str, **limits: int | bool | None) -> Tier:
-    require_platform_permission(operator, "platform.tiers.write")
-    changes = {key: value for key, value in limits.items() if value is not None}
-    if any(isinstance(v, int) and not isinstance(v, bool) and v < 0 for v in changes.values()):
-        raise ValidationFailed("limits must not be negative")
-    with database.write(rt.engine) as conn:
-        before = get_tier(conn, name)
-        if changes:
-            conn.execute(update(tiers).where(tiers.c.name == name).values(**changes))
-        after = get_tier(conn, name)
-        platform_id = platform_tenant_id(conn)
-        record(
-            conn,
-            tenant_id=platform_id,
-            actor=operator.actor,
-            action="tier.limits_changed",
-            target=name,
-            details={"before": asdict(before), "after": asdict(after)},
-            now=rt.now(),
-        )
-    return after
 
 
 def check_application_limit(conn: Connection, tenant: Tenant) -> None:

@@ -1,36 +1,16 @@
-"""Outgoing mail behind one small interface (DESIGN "Cloud services are behind small
-interfaces"): the local outbox, a table a developer reads with ``idgate mail outbox`` or at
-``/dev/outbox``, and Amazon SES v2 (``idgate.aws.ses``), chosen by ``IDGATE_MAIL_PROVIDER``.
-
-Mail is plain text only; a body may carry a one-time link, so the outbox is a
-development tool and production uses SES.
-"""
+"""The local outbox: mail stored as rows of ``mail_outbox`` instead of being delivered, for
+development (``idgate mail outbox``, ``/dev/outbox``) and tests."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import insert, select
 
-from idgate.errors import IdgateError
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import mail_outbox
-
-
-class MailNotSent(IdgateError):
-    """The mail provider refused or could not take the message."""
-
-    status_code = 502
-
-
-class Mailer(Protocol):
-    name: str
-
-    def send(self, *, tenant_id: str | None, to: str, subject: str, text: str) -> None:
-        """Send one plain-text message from ``IDGATE_MAIL_FROM`` to ``to``."""
 
 
 @dataclass(frozen=True)
@@ -76,11 +56,3 @@ def recent_outbox(rt: Runtime, *, limit: int = 20) -> list[OutboxMessage]:
     )
     with database.read(rt.engine) as conn:
         return [OutboxMessage(**row._mapping) for row in conn.execute(query)]
-
-
-def create_mailer(rt: Runtime) -> Mailer:
-    if rt.settings.mail_provider == "ses":
-        from idgate.aws.ses import SesMailer
-
-        return SesMailer(rt.settings)
-    return OutboxMailer(rt)

@@ -22,10 +22,10 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from idgate.cli import credentials as stored
-from idgate.cli.credentials import Credentials
 from idgate.control.platform import CLI_CLIENT_ID
-from idgate.tenants import PLATFORM_SLUG
+from idgate.tenancy.tenants import PLATFORM_SLUG
+from idgate_cli import credentials as stored
+from idgate_cli.credentials import Credentials
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 LOGIN_SCOPE = "openid offline_access"

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from sqlalchemy import insert, select
 
-from idgate.data_keys import open_for_tenant, seal_for_tenant
-from idgate.runtime import Runtime
+from idgate.kernel.runtime import Runtime
+from idgate.keys.data_keys import open_for_tenant, seal_for_tenant
 from idgate.storage import database
 from idgate.storage.tables import signing_keys
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from idgate.audit import record
-from idgate.control.tiers import note_monthly_activity
-from idgate.customers import authenticate_customer, normalize_email
-from idgate.errors import IdgateError
-from idgate.interactions import Interaction, find_interaction, mark_interaction
+from idgate.audit.hash_chain import record
+from idgate.identity.customers import authenticate_customer, normalize_email
+from idgate.identity.interactions import Interaction, load_interaction, mark_interaction
+from idgate.identity.lockout import clear_failures, is_locked, record_failure
+from idgate.identity.sessions import Session, start_session
+from idgate.kernel.errors import IdgateError
+from idgate.kernel.runtime import Runtime
 from idgate.observability import metrics
-from idgate.runtime import Runtime
-from idgate.sessions import Session, start_session
-from idgate.sign_in_lockout import clear_failures, is_locked, record_failure
 from idgate.storage import database
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
+from idgate.tenancy.tiers import note_monthly_activity
 
 
 class SignInFailed(IdgateError):
@@ -29,29 +29,11 @@ class SignInFailed(IdgateError):
 LOCKED_MESSAGE = "Too many failed sign-ins for this email. Try again in 15 minutes."
 
 
-class InteractionExpired(IdgateError):
-    """The sign-in or consent page was left open too long, or its link is not valid."""
-
-
 @dataclass(frozen=True)
 class SignedIn:
     cookie: str
     session: Session
     interaction: Interaction
-
-
-def load_interaction(rt: Runtime, tenant: Tenant, interaction_id: str | None) -> Interaction:
-    if not interaction_id:
-        raise InteractionExpired(
-            "This sign-in link is not valid. Start again from the application."
-        )
-    with database.read(rt.engine) as conn:
-        interaction = find_interaction(
-            conn, tenant_id=tenant.id, interaction_id=interaction_id, now=rt.now()
-        )
-    if interaction is None:
-        raise InteractionExpired("This sign-in page has expired. Start again from the application.")
-    return interaction
 
 
 def sign_in(

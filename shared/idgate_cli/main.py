@@ -11,10 +11,11 @@ from typing import Annotated
 import typer
 
 from idgate import provisioning
-from idgate.cli import admin_commands
-from idgate.errors import IdgateError
-from idgate.runtime import Runtime, current_runtime
-from idgate.tenant_scope import ALL_TENANTS, reset_scope, set_scope
+from idgate.kernel.errors import IdgateError
+from idgate.kernel.runtime import Runtime
+from idgate.process import current_runtime
+from idgate.storage.tenant_scope import ALL_TENANTS, reset_scope, set_scope
+from idgate_cli import admin_commands
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (organizations).")
@@ -172,7 +173,7 @@ def mail_outbox(
     """Show the mail the local outbox stored instead of sending (IDGATE_MAIL_PROVIDER=outbox)."""
     from datetime import UTC, datetime
 
-    from idgate.mail import recent_outbox
+    from idgate.mail.outbox import recent_outbox
 
     rt = _runtime()
     if rt.settings.mail_provider != "outbox":

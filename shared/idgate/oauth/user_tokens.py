@@ -1,6 +1,6 @@
-"""The successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3): an access token,
-an ID token when ``openid`` was granted to an end user, and a refresh token when
-``offline_access`` was granted and the client may use the refresh_token grant.
+"""Tokens issued to an end user's authorization (RFC 6749 §5.1): an access token, and a
+refresh token when ``offline_access`` was granted and the client may use the refresh_token
+grant. The ID token is OpenID Connect's addition (``oidc.token_response``).
 
 Split in two so the database transaction stays short: ``prepare_user_tokens`` does the
 writes inside the grant's transaction; ``sign_user_tokens`` signs the JWTs after commit
@@ -14,14 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from idgate.clients import Client
-from idgate.customers import Customer, get_customer
-from idgate.errors import InvalidGrant
+from idgate.identity.customers import Customer, get_customer
+from idgate.kernel.errors import InvalidGrant
+from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import AccessTokenSubject, issue_access_token
+from idgate.oauth.clients import Client
 from idgate.oauth.refresh_tokens import issue_refresh_token
-from idgate.oidc.id_token import issue_id_token
-from idgate.runtime import Runtime
-from idgate.tenants import Tenant
+from idgate.tenancy.tenants import Tenant
 
 
 @dataclass(frozen=True)
@@ -89,19 +88,6 @@ def sign_user_tokens(
         "expires_in": client.access_token_ttl,
         "scope": subject.scope,
     }
-    if "openid" in subject.scope.split():
-        body["id_token"] = issue_id_token(
-            rt,
-            tenant,
-            client,
-            customer=prepared.customer,
-            scope=subject.scope,
-            nonce=prepared.nonce,
-            auth_time=subject.auth_time,
-            session_id=subject.session_id,
-            access_token=access_token,
-            now=prepared.now,
-        )
     if prepared.refresh_token:
         body["refresh_token"] = prepared.refresh_token
     return body

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from idgate.errors import Conflict, NotFound, TenantUnavailable, ValidationFailed
-from idgate.runtime import Runtime
+from idgate.kernel.errors import Conflict, NotFound, TenantUnavailable, ValidationFailed
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import tenants
-from idgate.tenant_scope import ALL_TENANTS, scoped, set_scope
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped, set_scope
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 PLATFORM_SLUG = "platform"
@@ -101,7 +101,7 @@ def serving_tenant(rt: Runtime, slug: str) -> Tenant:
 
 def resolve_tenant(rt: Runtime, slug: str) -> Tenant:
     """The request's tenant, whose id becomes the request's tenant scope
-    (idgate.tenant_scope). Call it from the request's own task (an async dependency or
+    (idgate.storage.tenant_scope). Call it from the request's own task (an async dependency or
     endpoint): FastAPI runs sync dependencies in a copy of the request's context, so a scope
     set there would not reach the endpoint; one set in the request's task reaches every
     later step and ends with the request. A cache hit but once per tenant and TTL."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
-from idgate.oauth.token_families import revoke_session_families
-from idgate.runtime import Runtime
+from idgate.identity.token_family_revocation import revoke_session_families
+from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import sessions
 

@@ -19,8 +19,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from idgate.cli import credentials as stored
-from idgate.cli.api_client import (
+from idgate.kernel.errors import IdgateError
+from idgate_cli import credentials as stored
+from idgate_cli.api_client import (
     AdminApi,
     CliError,
     admin_api,
@@ -31,7 +32,6 @@ from idgate.cli.api_client import (
     revoke_refresh_token,
     start_device_login,
 )
-from idgate.errors import IdgateError
 
 platform_app = typer.Typer(no_args_is_help=True, help="Set up the platform (local database).")
 orgs_app = typer.Typer(no_args_is_help=True, help="Manage organizations (admin API).")
@@ -140,8 +140,8 @@ def platform_init(
     ] = None,
 ) -> None:
     """Create the platform tenant, its CLI client and the first owner. Idempotent."""
-    from idgate.cli.main import _runtime
     from idgate.control.platform import ADMIN_AUDIENCE, CLI_CLIENT_ID, init_platform
+    from idgate_cli.main import _runtime
 
     rt = _runtime()
     with _reported():
@@ -548,8 +548,8 @@ def audit_verify(
     tenant: Annotated[str | None, typer.Option(help="One tenant's slug; all without.")] = None,
 ) -> None:
     """Check the audit hash chains in the local database; exit 1 if any is broken."""
-    from idgate.cli.main import _runtime
     from idgate.control.audit_log import verify_audit_chains
+    from idgate_cli.main import _runtime
 
     rt = _runtime()
     with _reported():

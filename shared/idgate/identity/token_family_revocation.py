@@ -1,0 +1,39 @@
+"""Revoking token families (RFC 7009 §2.1, RFC 9700 §4.14.2): one authorization's tokens
+at once, or every authorization a browser session granted (RP-initiated logout, a
+customer's sessions revoked by an operator).
+
+It sits in the identity context, below ``oauth``, because ending a session must revoke
+what the session granted; ``oauth.token_families`` creates the families.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, update
+
+from idgate.storage.tables import token_families
+
+
+def revoke_family(conn: Connection, *, tenant_id: str, family_id: str, now: float) -> None:
+    conn.execute(
+        update(token_families)
+        .where(
+            token_families.c.id == family_id,
+            token_families.c.tenant_id == tenant_id,
+            token_families.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
+def revoke_session_families(
+    conn: Connection, *, tenant_id: str, session_id: str, now: float
+) -> None:
+    conn.execute(
+        update(token_families)
+        .where(
+            token_families.c.session_id == session_id,
+            token_families.c.tenant_id == tenant_id,
+            token_families.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
