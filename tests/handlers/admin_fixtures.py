@@ -33,13 +33,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from idgate import provisioning
-from idgate.storage import tenant_scope
 from idgate.control.platform import ADMIN_AUDIENCE, CLI_CLIENT_ID, init_platform
 from idgate.crypto import passwords
 from idgate.identity.sessions import start_session
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import AccessTokenSubject, issue_access_token
-from idgate.storage import database
+from idgate.storage import database, tenant_scope
 from idgate.storage.tables import (
     clients,
     consents,

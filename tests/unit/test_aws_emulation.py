@@ -12,9 +12,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from idgate import provisioning
-from idgate.keys import signing_keys as keys
 from idgate.aws.ses import SesMailer
 from idgate.kernel.settings import Settings
+from idgate.keys import signing_keys as keys
 from idgate.mail.mailer import create_mailer
 from idgate.process import build_runtime
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped

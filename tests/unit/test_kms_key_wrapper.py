@@ -17,12 +17,12 @@ from moto import mock_aws
 from sqlalchemy import select
 
 from idgate import provisioning
-from idgate.keys import signing_keys as keys
 from idgate.aws.kms import KmsKeyWrapper
 from idgate.crypto.envelope import EnvelopeError
 from idgate.crypto.key_wrapping import MasterKeyWrapper, decode_master_key
 from idgate.kernel.runtime import Runtime
 from idgate.kernel.settings import Settings
+from idgate.keys import signing_keys as keys
 from idgate.keys.data_keys import open_for_tenant, rewrap_data_keys, seal_for_tenant
 from idgate.process import build_runtime, install_runtime
 from idgate.storage import database
