@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from idgate.audit.hash_chain import record
-from idgate.identity.customers import authenticate_customer, normalize_email
+from idgate.identity.customers import Customer, authenticate_customer, normalize_email
 from idgate.identity.interactions import Interaction, load_interaction, mark_interaction
 from idgate.identity.lockout import clear_failures, is_locked, record_failure
 from idgate.identity.sessions import Session, start_session
@@ -42,6 +42,18 @@ def sign_in(
     interaction = load_interaction(rt, tenant, interaction_id)
     now = rt.now()
     address = normalize_email(email)[:320]
+    customer = _verify_password(rt, tenant, address, email=email, password=password, now=now)
+    cookie, session = _start_signed_in_session(rt, tenant, customer, interaction, address, now)
+    metrics.login_attempt("success")
+    signed_in = Interaction(
+        interaction.id, interaction.kind, interaction.params, session.id, interaction.consent_given
+    )
+    return SignedIn(cookie, session, signed_in)
+
+
+def _verify_password(
+    rt: Runtime, tenant: Tenant, address: str, *, email: str, password: str, now: float
+) -> Customer:
     # The Argon2id check runs in a read transaction so it never holds SQLite's write lock.
     with database.read(rt.engine) as conn:
         locked = is_locked(conn, tenant_id=tenant.id, email=address, now=now)
@@ -55,31 +67,46 @@ def sign_in(
         raise SignInFailed(LOCKED_MESSAGE)
     if customer is None:
         metrics.login_attempt("failure")
-        with database.write(rt.engine) as conn:
+        _note_failure(rt, tenant, address, now)
+        raise SignInFailed("The email or password is incorrect.")
+    return customer
+
+
+def _note_failure(rt: Runtime, tenant: Tenant, address: str, now: float) -> None:
+    with database.write(rt.engine) as conn:
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor="anonymous",
+            action="login.failed",
+            target=address,
+            now=now,
+        )
+        if record_failure(conn, tenant_id=tenant.id, email=address, now=now):
             record(
                 conn,
                 tenant_id=tenant.id,
-                actor="anonymous",
-                action="login.failed",
+                actor="system",
+                action="login.locked_out",
                 target=address,
                 now=now,
             )
-            if record_failure(conn, tenant_id=tenant.id, email=address, now=now):
-                record(
-                    conn,
-                    tenant_id=tenant.id,
-                    actor="system",
-                    action="login.locked_out",
-                    target=address,
-                    now=now,
-                )
-        raise SignInFailed("The email or password is incorrect.")
+
+
+def _start_signed_in_session(
+    rt: Runtime,
+    tenant: Tenant,
+    customer: Customer,
+    interaction: Interaction,
+    address: str,
+    now: float,
+) -> tuple[str, Session]:
     with database.write(rt.engine) as conn:
         note_monthly_activity(
             conn, tenant_id=tenant.id, tier_name=tenant.tier, customer_id=customer.id, now=now
         )
         cookie, session = start_session(conn, tenant_id=tenant.id, customer_id=customer.id, now=now)
-        mark_interaction(conn, interaction_id, login_session_id=session.id)
+        mark_interaction(conn, interaction.id, login_session_id=session.id)
         clear_failures(conn, tenant_id=tenant.id, email=address)
         record(
             conn,
@@ -90,11 +117,7 @@ def sign_in(
             details={"session_id": session.id},
             now=now,
         )
-    metrics.login_attempt("success")
-    signed_in = Interaction(
-        interaction.id, interaction.kind, interaction.params, session.id, interaction.consent_given
-    )
-    return SignedIn(cookie, session, signed_in)
+    return cookie, session
 
 
 def next_step_path(tenant: Tenant, interaction: Interaction) -> str:

@@ -8,32 +8,29 @@ what the session granted; ``oauth.token_families`` creates the families.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, update
+from sqlalchemy import ColumnElement, Connection, update
 
 from idgate.storage.tables import token_families
 
 
 def revoke_family(conn: Connection, *, tenant_id: str, family_id: str, now: float) -> None:
-    conn.execute(
-        update(token_families)
-        .where(
-            token_families.c.id == family_id,
-            token_families.c.tenant_id == tenant_id,
-            token_families.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
+    _revoke_where(conn, token_families.c.id == family_id, tenant_id=tenant_id, now=now)
 
 
 def revoke_session_families(
     conn: Connection, *, tenant_id: str, session_id: str, now: float
 ) -> None:
+    _revoke_where(conn, token_families.c.session_id == session_id, tenant_id=tenant_id, now=now)
+
+
+def _revoke_where(
+    conn: Connection, selects: ColumnElement[bool], *, tenant_id: str, now: float
+) -> None:
+    # Already revoked families keep their first revocation time.
     conn.execute(
         update(token_families)
         .where(
-            token_families.c.session_id == session_id,
-            token_families.c.tenant_id == tenant_id,
-            token_families.c.revoked_at.is_(None),
+            selects, token_families.c.tenant_id == tenant_id, token_families.c.revoked_at.is_(None)
         )
         .values(revoked_at=now)
     )
