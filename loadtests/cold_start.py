@@ -78,17 +78,22 @@ def child_env(directory: Path) -> dict[str, str]:
 
 
 PREPARE = """
-from idgate import provisioning
+from idgate.control.applications import create_application
+from idgate.control.organizations import provision_organization
+from idgate.control.rbac import LOCAL_OPERATOR as op
 from idgate.process import current_runtime
+from idgate.storage.migrations import prepare_database
+from idgate.storage.tenant_scope import ALL_TENANTS, set_scope
+set_scope(ALL_TENANTS)
 rt = current_runtime()
-provisioning.prepare_database(rt)
-provisioning.create_tenant(rt, slug="acme", name="Acme Inc")
+prepare_database(rt)
+provision_organization(rt, op, slug="acme", name="Acme Inc", tier="enterprise")
 common = dict(post_logout_redirect_uris=[], name=None)
-provisioning.create_client(rt, "acme", client_id="web", client_type="confidential",
+create_application(rt, op, "acme", client_id="web", client_type="confidential",
     secret="web-client-secret-0123456789-abcdefghij",
     redirect_uris=["https://app.example.com/callback"],
     grants=["authorization_code", "refresh_token"], **common)
-provisioning.create_client(rt, "acme", client_id="tv", client_type="public", secret=None,
+create_application(rt, op, "acme", client_id="tv", client_type="public", secret=None,
     redirect_uris=[], grants=["device_code", "refresh_token"], **common)
 rt.engine.dispose()
 """

@@ -19,16 +19,19 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from idgate import provisioning
 from idgate.control.customers_admin import list_customers
-from idgate.control.operators import load_operator, platform_tenant
+from idgate.control.operators import load_operator
+from idgate.control.organizations import provision_organization
 from idgate.control.platform import init_platform
+from idgate.control.rbac import LOCAL_OPERATOR
 from idgate.kernel.runtime import Runtime
 from idgate.kernel.settings import Settings
 from idgate.process import build_runtime, install_runtime
 from idgate.storage import database
+from idgate.storage.migrations import prepare_database
 from idgate.storage.tables import customers
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
+from idgate.tenancy.tenants import PLATFORM_SLUG, find_tenant, serving_tenant
 
 BATCH = 20_000
 
@@ -74,12 +77,15 @@ def main() -> None:
     )
     install_runtime(rt)
     with scoped(ALL_TENANTS):
-        provisioning.prepare_database(rt)
+        prepare_database(rt)
         if url.startswith("postgres"):
             with database.write(rt.engine) as conn:
                 conn.execute(text("TRUNCATE customers, tenants CASCADE"))
         init_platform(rt, owner_email="owner@example.com", password="owner-password")
-        tenant = provisioning.create_tenant(rt, slug="big", name="Big")
+        provision_organization(rt, LOCAL_OPERATOR, slug="big", name="Big", tier="enterprise")
+        with database.read(rt.engine) as conn:
+            tenant = find_tenant(conn, "big")
+        assert tenant is not None
         started = time.perf_counter()
         _fill(rt, tenant.id, args.customers)
         fill_s = time.perf_counter() - started
@@ -89,7 +95,7 @@ def main() -> None:
             with database.write(rt.engine) as conn:
                 conn.execute(text("ANALYZE customers"))
         with database.read(rt.engine) as conn:
-            platform = platform_tenant(rt)
+            platform = serving_tenant(rt, PLATFORM_SLUG)
             owner_id = conn.execute(
                 text("SELECT id FROM customers WHERE email = 'owner@example.com'")
             ).scalar_one()

@@ -18,10 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from idgate import provisioning
+from idgate.control.applications import create_application
+from idgate.control.organizations import provision_organization
+from idgate.control.rbac import LOCAL_OPERATOR
 from idgate.kernel.settings import Settings
 from idgate.observability.logging import configure_logging
 from idgate.process import build_runtime, install_runtime
+from idgate.storage.migrations import prepare_database
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from local.server import build_app
 
@@ -87,10 +90,11 @@ def main() -> None:
     install_runtime(rt)
     configure_logging(args.log_level)
     with scoped(ALL_TENANTS):
-        provisioning.prepare_database(rt)
-        provisioning.create_tenant(rt, slug="t", name=None)
-        provisioning.create_client(
+        prepare_database(rt)
+        provision_organization(rt, LOCAL_OPERATOR, slug="t", name=None, tier="enterprise")
+        create_application(
             rt,
+            LOCAL_OPERATOR,
             "t",
             client_id="svc",
             name=None,
@@ -100,7 +104,7 @@ def main() -> None:
             post_logout_redirect_uris=[],
             grants=["client_credentials"],
         )
-    app = build_app(local_mode=False)
+    app = build_app()
     loop = asyncio.new_event_loop()
     profile = cProfile.Profile()
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -e .
+.venv/bin/pip install -q --disable-pip-version-check -e ".[cli]"
 exec .venv/bin/python loadtests/run.py "$@"

@@ -1,8 +1,9 @@
-"""The single-process server `idgate serve` runs: every function's router in one app, the
-health and metrics endpoints, and in local mode the demo relying party and the dev pages.
-
-With IDGATE_ENV=production (container hosts) it serves only the platform: no demo tenant,
-no demo relying party, no dev pages."""
+"""The platform server: every function's routes in one process (the token function's own
+ASGI app first), with the health and metrics endpoints. It is what container hosts run
+(``python -m local.server --migrate``) and what ``idgate serve`` execs in production mode;
+local mode runs ``local.dev.server``, which adds the demo relying party and the dev pages
+on top of this app. This module never imports ``local.dev`` (an import-linter contract).
+"""
 
 from __future__ import annotations
 
@@ -10,20 +11,20 @@ import argparse
 from typing import Any
 
 import anyio.to_thread
+from fastapi import APIRouter
 
 from functions.admin.app import router as admin_router
 from functions.authorize.app import router as authorize_router
 from functions.device.app import router as device_router
 from functions.token.app import app as token_app
 from functions.token.app import endpoints as token_endpoints
+from idgate.kernel.runtime import Runtime
 from idgate.kernel.settings import Settings
 from idgate.observability.logging import configure_logging
 from idgate.process import build_runtime, current_runtime, install_runtime
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate.web.app_factory import create_app
 from idgate.web.health_routes import health_router, metrics_router
-from local.demo_rp import router as demo_rp_router
-from local.dev_pages import router as dev_pages_router
 
 
 class TokenPathsFirst:
@@ -59,71 +60,48 @@ def _sizing_threads_at_startup(receive: Any) -> Any:
     return receive_and_size
 
 
-def build_app(*, local_mode: bool = True) -> TokenPathsFirst:
-    routers = [
-        authorize_router,
-        device_router,
-        admin_router,
-        health_router,
-        metrics_router,
-    ]
-    if local_mode:
-        routers += [demo_rp_router, dev_pages_router]
-    return TokenPathsFirst(create_app(*routers, title="idgate", openapi_url="/api/v1/openapi.json"))
+def build_app(*extra_routers: APIRouter) -> TokenPathsFirst:
+    routers = [authorize_router, device_router, admin_router, health_router, metrics_router]
+    app = create_app(*routers, *extra_routers, title="idgate", openapi_url="/api/v1/openapi.json")
+    return TokenPathsFirst(app)
 
 
-def run(*, host: str, port: int, emulate_aws: bool = False, migrate: bool = True) -> None:
-    """Serve until interrupted. ``migrate=False`` when the caller has migrated already
-    (``idgate serve`` does it before it execs this module, so Alembic never loads here)."""
-    import uvicorn
-
-    from idgate import provisioning
-    from local.demo_seed import seed_demo
-
-    settings = Settings()
-    emulation = None
-    if emulate_aws:
-        from local.aws_emulation import check_data_keys_open, emulate
-
-        settings, emulation = emulate(settings)
+def start_runtime(settings: Settings, *, host: str, port: int) -> Runtime:
+    """The process's runtime, its public URL defaulting to the address it listens on."""
     if not settings.public_url:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     configure_logging(settings.log_level)
-    local_mode = settings.env == "local"
     rt = build_runtime(settings)
     install_runtime(rt)
-    try:
-        # Start-up is platform-level work (all tenants); the server itself starts unscoped,
-        # so every request gets its scope from its own route (idgate.storage.tenant_scope).
-        with scoped(ALL_TENANTS):
-            if migrate:
-                provisioning.prepare_database(rt)
-            if emulation is not None:
-                check_data_keys_open(rt)
-            if local_mode:
-                seed_demo(rt)
-        print(f"idgate is serving {rt.public_url} (database: {settings.database_url})", flush=True)
-        uvicorn.run(
-            build_app(local_mode=local_mode),
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            ws="none",
-        )
-    finally:
-        if emulation is not None:
-            emulation.stop()
+    return rt
+
+
+def migrate(rt: Runtime) -> None:
+    # Alembic loads here only: a server started by `idgate serve` has migrated already.
+    from idgate.storage.migrations import prepare_database
+
+    with scoped(ALL_TENANTS):  # platform-level work; requests get their scope per route
+        prepare_database(rt)
+
+
+def serve(rt: Runtime, app: TokenPathsFirst, *, host: str, port: int) -> None:
+    import uvicorn
+
+    print(f"idgate is serving {rt.public_url} (database: {rt.settings.database_url})", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, ws="none")
 
 
 def main() -> None:
-    """``python -m local.server``: what ``idgate serve`` execs once it has migrated, so the
-    serving process holds neither the CLI's modules nor Alembic (``loadtests``: idle RSS)."""
-    parser = argparse.ArgumentParser(description="Serve idgate on an already migrated database.")
+    """``python -m local.server``: the platform alone, as container hosts run it."""
+    parser = argparse.ArgumentParser(description="Serve the idgate platform in one process.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--migrate", action="store_true", help="upgrade the schema first")
     args = parser.parse_args()
-    run(host=args.host, port=args.port, migrate=False)
+    rt = start_runtime(Settings(), host=args.host, port=args.port)
+    if args.migrate:
+        migrate(rt)
+    serve(rt, build_app(), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

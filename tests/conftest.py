@@ -1,6 +1,10 @@
 """Fixtures shared by every kind of test: a migrated database (SQLite, and PostgreSQL when
 IDGATE_TEST_POSTGRES_URL is set), a runtime with a controllable clock, and a tenant with
-one client of each kind and a customer."""
+one client of each kind and a customer.
+
+Tenants, clients and customers are provisioned as ``idgate tenant/client/user create``
+does: through the control plane's operations, by ``LOCAL_OPERATOR``, with the '*' tenant
+scope (``provision_tenant``, ``provision_client``, ``provision_customer``)."""
 
 from __future__ import annotations
 
@@ -10,16 +14,26 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from idgate import provisioning
+from idgate.control.applications import create_application
+from idgate.control.customers_admin import add_customer
+from idgate.control.organizations import provision_organization
+from idgate.control.rbac import LOCAL_OPERATOR
+from idgate.identity.customers import Customer
 from idgate.kernel.runtime import Runtime
 from idgate.kernel.settings import Settings
+from idgate.oauth.client_model import Client
 from idgate.process import build_runtime, install_runtime
+from idgate.storage import database
 from idgate.storage.database import normalize_url
+from idgate.storage.migrations import prepare_database
 from idgate.storage.tables import metadata
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
+from idgate.tenancy.tenants import Tenant, find_tenant
 
 PUBLIC_URL = "http://testserver"
 MASTER_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode().rstrip("=")
@@ -61,7 +75,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file per test session, copied for each test (much faster)."""
     path = tmp_path_factory.mktemp("template") / "idgate.db"
     runtime = build_runtime(_settings(f"sqlite:///{path}", path.parent))
-    provisioning.prepare_database(runtime)
+    prepare_database(runtime)
     runtime.engine.dispose()  # checkpoints the WAL into the file we copy
     return path
 
@@ -71,7 +85,7 @@ def postgres_migrated(tmp_path_factory: pytest.TempPathFactory, sqlite_template:
     assert POSTGRES_URL, "IDGATE_TEST_POSTGRES_URL is not set"
     url = normalize_url(POSTGRES_URL)
     runtime = build_runtime(_settings(url, tmp_path_factory.mktemp("pg")))
-    provisioning.prepare_database(runtime)
+    prepare_database(runtime)
     runtime.engine.dispose()
     # The rows the migrations seed (the tiers), as a freshly migrated database holds them:
     # put back after every TRUNCATE, as copying the SQLite template does.
@@ -137,6 +151,33 @@ def rt(
     runtime.engine.dispose()
 
 
+def provision_tenant(
+    rt: Runtime, slug: str, name: str | None = None, tier: str = "enterprise"
+) -> Tenant:
+    """An active tenant, as ``idgate tenant create`` makes it (enterprise by default)."""
+    with scoped(ALL_TENANTS):
+        provision_organization(rt, LOCAL_OPERATOR, slug=slug, name=name, tier=tier)
+        with database.read(rt.engine) as conn:
+            tenant = find_tenant(conn, slug)
+    assert tenant is not None
+    return tenant
+
+
+def provision_client(rt: Runtime, slug: str, **fields: Any) -> tuple[Client, str | None]:
+    """A client, as ``idgate client create`` registers it; returns it and a generated
+    secret. ``fields`` are ``register_client``'s."""
+    with scoped(ALL_TENANTS):
+        return create_application(rt, LOCAL_OPERATOR, slug, **fields)
+
+
+def provision_customer(
+    rt: Runtime, slug: str, *, email: str, password: str | None, name: str | None = None
+) -> Customer:
+    """A customer, as ``idgate user create`` adds one."""
+    with scoped(ALL_TENANTS):
+        return add_customer(rt, LOCAL_OPERATOR, slug, email=email, password=password, name=name)
+
+
 @dataclass(frozen=True)
 class TenantFixture:
     slug: str
@@ -151,8 +192,8 @@ def acme(rt: Runtime) -> TenantFixture:
     """Tenant ``acme`` with: ``web`` (confidential, code + refresh), ``spa`` (public, code +
     refresh), ``service`` (client_credentials), ``tv`` (public, device flow), and customer
     alice@example.com."""
-    provisioning.create_tenant(rt, slug="acme", name="Acme Inc")
-    provisioning.create_client(
+    provision_tenant(rt, "acme", "Acme Inc")
+    provision_client(
         rt,
         "acme",
         client_id="web",
@@ -163,7 +204,7 @@ def acme(rt: Runtime) -> TenantFixture:
         post_logout_redirect_uris=["https://app.example.com/bye"],
         grants=["authorization_code", "refresh_token"],
     )
-    provisioning.create_client(
+    provision_client(
         rt,
         "acme",
         client_id="spa",
@@ -174,7 +215,7 @@ def acme(rt: Runtime) -> TenantFixture:
         post_logout_redirect_uris=[],
         grants=["authorization_code", "refresh_token"],
     )
-    provisioning.create_client(
+    provision_client(
         rt,
         "acme",
         client_id="service",
@@ -185,7 +226,7 @@ def acme(rt: Runtime) -> TenantFixture:
         post_logout_redirect_uris=[],
         grants=["client_credentials"],
     )
-    provisioning.create_client(
+    provision_client(
         rt,
         "acme",
         client_id="tv",
@@ -196,7 +237,7 @@ def acme(rt: Runtime) -> TenantFixture:
         post_logout_redirect_uris=[],
         grants=["device_code", "refresh_token"],
     )
-    customer = provisioning.create_user(
+    customer = provision_customer(
         rt, "acme", email="alice@example.com", password=PASSWORD, name="Alice Liddell"
     )
     return TenantFixture("acme", f"{PUBLIC_URL}/t/acme", customer.id, customer.email, PASSWORD)

@@ -7,10 +7,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from idgate.audit.hash_chain import AuditEvent
+from idgate.control.rbac import Role
 from idgate.identity.customers import Customer
-from idgate.oauth.clients import GRANT_TYPE_NAMES, Client
+from idgate.keys.signing_keys import ID_TOKEN_DEFAULT_ALG, SigningAlg
+from idgate.oauth.client_model import Client
+from idgate.oauth.grants import GRANTS
+from idgate.tenancy.tiers import TierName
 
-_GRANT_SHORT_NAMES = {full: short for short, full in GRANT_TYPE_NAMES.items()}
+_GRANT_SHORT_NAMES = {grant.grant_type: grant.name for grant in GRANTS}
 
 
 class OrganizationIn(BaseModel):
@@ -34,7 +38,7 @@ class OrganizationOut(BaseModel):
 
 
 class TierIn(BaseModel):
-    tier: Literal["free", "pro", "enterprise"]
+    tier: TierName
 
 
 class TierLimitsIn(BaseModel):
@@ -52,7 +56,7 @@ class TierOut(BaseModel):
 
 class MemberIn(BaseModel):
     email: str
-    role: Literal["owner", "admin", "viewer"]
+    role: Role
 
 
 class MemberOut(BaseModel):
@@ -69,7 +73,7 @@ class ApplicationIn(BaseModel):
     post_logout_redirect_uris: list[str] = []
     grants: list[str] = ["authorization_code"]
     scopes: list[str] | None = None
-    id_token_alg: Literal["RS256", "ES256", "EdDSA"] = "RS256"  # noqa: S105 - an algorithm name
+    id_token_alg: SigningAlg = ID_TOKEN_DEFAULT_ALG
 
 
 class ApplicationPatch(BaseModel):
@@ -78,7 +82,7 @@ class ApplicationPatch(BaseModel):
     post_logout_redirect_uris: list[str] | None = None
     grants: list[str] | None = None
     scopes: list[str] | None = None
-    id_token_alg: Literal["RS256", "ES256", "EdDSA"] | None = None
+    id_token_alg: SigningAlg | None = None
 
 
 class ApplicationOut(BaseModel):

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from idgate.identity.interactions import load_interaction
 from idgate.identity.sessions import Session
 from idgate.identity.sign_in import SignInFailed, next_step_path, sign_in
 from idgate.kernel.runtime import Runtime
@@ -16,11 +15,12 @@ from idgate.oauth.authorization_flow import (
     ConsentPrompt,
     answer_consent,
     consent_prompt,
+    login_prompt,
     resume_authorization,
     start_authorization,
 )
 from idgate.oauth.authorize import NeedsLogin, Outcome, RedirectTo
-from idgate.oauth.clients import SCOPE_DESCRIPTIONS
+from idgate.oauth.scopes import SCOPE_DESCRIPTIONS
 from idgate.oidc.logout import log_out, needs_confirmation, parse_logout_request
 from idgate.tenancy.tenants import Tenant
 from idgate.web.app_factory import create_app
@@ -69,13 +69,13 @@ def resume(
 def login_page(
     request: Request, rt: RuntimeDep, tenant: TenantDep, interaction: str | None = None
 ) -> Response:
-    pending = load_interaction(rt, tenant, interaction)
+    prompt = login_prompt(rt, tenant, interaction)
     return render(
         request,
         "login.html",
         tenant_name=tenant.name,
-        interaction=pending.id,
-        email=pending.params.get("login_hint"),
+        interaction=prompt.interaction_id,
+        email=prompt.login_hint,
         action=f"/t/{tenant.slug}/login",
     )
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from idgate.oauth.authorize import NeedsLogin
-from idgate.oauth.clients import SCOPE_DESCRIPTIONS
 from idgate.oauth.device_endpoint import authorize_device
 from idgate.oauth.device_verification import (
     ConfirmDevice,
@@ -18,6 +17,7 @@ from idgate.oauth.device_verification import (
     decide_device_request,
     device_page,
 )
+from idgate.oauth.scopes import SCOPE_DESCRIPTIONS
 from idgate.tenancy.tenants import Tenant
 from idgate.web.app_factory import create_app
 from idgate.web.core_calls import call_core

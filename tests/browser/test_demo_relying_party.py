@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from local.demo_seed import DEMO_EMAIL, DEMO_PASSWORD
+from local.dev.demo_seed import DEMO_EMAIL, DEMO_PASSWORD
 from tests.browser.conftest import _free_port, running_idgate, wait_for_discovery
 
 pytestmark = pytest.mark.browser

@@ -32,7 +32,6 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from idgate import provisioning
 from idgate.control.platform import ADMIN_AUDIENCE, CLI_CLIENT_ID, init_platform
 from idgate.crypto import passwords
 from idgate.identity.sessions import start_session
@@ -51,6 +50,7 @@ from idgate.storage.tables import (
 )
 from idgate.tenancy.tenants import PLATFORM_SLUG, Tenant, find_tenant
 from local.server import build_app
+from tests.conftest import provision_tenant
 
 ROOT_EMAIL = "root@idgate.example"
 OPERATOR_PASSWORD = "operator password 42"
@@ -293,5 +293,5 @@ def build_world(rt: Runtime, stack: ExitStack) -> AdminWorld:
 
 
 def create_tenant_directly(rt: Runtime, slug: str) -> Tenant:
-    with all_tenants():
-        return provisioning.create_tenant(rt, slug=slug, name=None)
+    """A tenant made outside the admin API, as ``idgate tenant create`` on the host does."""
+    return provision_tenant(rt, slug)

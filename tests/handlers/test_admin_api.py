@@ -18,10 +18,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from functions.admin.app import app as admin_app
+from functions.admin.app import router as admin_router
+from functions.admin.routes.organizations import POST_SEGMENTS, unknown_org_action
 from idgate.control.audit_log import verify_audit_chains
 from idgate.control.platform import ADMIN_AUDIENCE, init_platform
 from idgate.kernel.runtime import Runtime
@@ -310,14 +313,10 @@ ENDPOINTS = [
     Endpoint("GET", "/orgs/{slug}", READERS),
     Endpoint("PUT", "/orgs/{slug}/tier", PLATFORM, body={"tier": "enterprise"}),
     Endpoint("DELETE", "/orgs/{slug}", PLATFORM, 204, target=org_in("active")),
-    Endpoint("POST", "/orgs/{slug}/{action}", PLATFORM, target=org_in("pending"),
-             fixed={"action": "approve"}),
-    Endpoint("POST", "/orgs/{slug}/{action}", PLATFORM, target=org_in("pending"),
-             fixed={"action": "reject"}),
-    Endpoint("POST", "/orgs/{slug}/{action}", PLATFORM, target=org_in("active"),
-             fixed={"action": "suspend"}),
-    Endpoint("POST", "/orgs/{slug}/{action}", PLATFORM, target=org_in("suspended"),
-             fixed={"action": "reactivate"}),
+    Endpoint("POST", "/orgs/{slug}/approve", PLATFORM, target=org_in("pending")),
+    Endpoint("POST", "/orgs/{slug}/reject", PLATFORM, target=org_in("pending")),
+    Endpoint("POST", "/orgs/{slug}/suspend", PLATFORM, target=org_in("active")),
+    Endpoint("POST", "/orgs/{slug}/reactivate", PLATFORM, target=org_in("suspended")),
     Endpoint("GET", "/tiers", EVERYONE),
     Endpoint("PATCH", "/tiers/{name}", PLATFORM, body={"byo_oauth_allowed": True},
              fixed={"name": "enterprise"}),
@@ -642,6 +641,52 @@ def test_status_change_of_an_unknown_org_or_with_an_unknown_action_fails(
     assert_error(world.call("POST", "/orgs/no-such-org/approve"), 404, "not_found")
     assert_error(world.call("POST", "/orgs/platform/suspend"), 404, "not_found")
     assert_error(world.call("POST", "/orgs/shop/destroy"), 400, "invalid_request")
+
+
+def test_unknown_org_action_paths_answer_the_same_json_errors_and_never_500(
+    world: AdminWorld,
+) -> None:
+    """What the admin API answered when one route served every ``/orgs/{slug}/{action}``:
+    an unknown action POSTed is a malformed request (after authentication, whoever asks and
+    whichever organization), another method on such a path is 405, a path no route serves
+    is 404; always the JSON error body."""
+    for who in ROLE_HOLDERS.values():
+        for path in ("/orgs/shop/destroy", "/orgs/no-such-org/destroy", "/orgs/shop/Approve"):
+            assert_error(world.call("POST", path, who), 400, "invalid_request")
+    for sub_path in ("tier", "audit", "approve-now", "membersx"):
+        assert_error(world.call("POST", f"/orgs/shop/{sub_path}"), 400, "invalid_request")
+    assert_error(world.call("POST", "/orgs/shop/destroy", None), 401, "unauthorized")
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        assert_error(world.call(method, "/orgs/shop/destroy"), 405, "method_not_allowed")
+        assert_error(world.call(method, "/orgs/shop/approve"), 405, "method_not_allowed")
+    for path in ("/orgs/shop/destroy/now", "/orgs/shop/apps/shop-web/secret", "/nothing"):
+        assert_error(world.call("POST", path), 404, "not_found")
+        assert_error(world.call("GET", path), 404, "not_found")
+    assert world.ok("GET", "/orgs/shop")["status"] == "active"
+
+
+def test_the_unknown_org_action_route_shadows_no_served_route() -> None:
+    """The 400 route for unknown actions matches no path another POST route serves, so the
+    routers' order does not matter."""
+    prefix = "/api/v1/orgs/{slug}/"
+    served = {
+        route.path.removeprefix(prefix)
+        for route in admin_router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+        if route.path.startswith(prefix) and route.endpoint is not unknown_org_action
+    }
+    last_segments = {path for path in served if "/" not in path and "{" not in path}
+    assert last_segments == set(POST_SEGMENTS)
+    (fallback,) = [
+        r for r in admin_router.routes if getattr(r, "endpoint", None) is unknown_org_action
+    ]
+    assert isinstance(fallback, APIRoute)
+    for path in served:
+        concrete = "/api/v1/orgs/shop/" + path.replace("{client_id}", "app").replace(
+            "{customer_id}", "cust"
+        ).replace("{action}", "disable")
+        assert fallback.path_regex.match(concrete) is None, concrete
+    assert fallback.path_regex.match("/api/v1/orgs/shop/destroy") is not None
 
 
 def test_suspended_org_refuses_authorization_and_token_requests_and_its_tokens_die(

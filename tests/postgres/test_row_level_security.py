@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 from sqlalchemy.exc import ProgrammingError
 
-from idgate import provisioning
 from idgate.kernel.runtime import Runtime
 from idgate.storage.database import create_database_engine, normalize_url
 from idgate.storage.driver_queries import DriverQuery
@@ -29,7 +28,15 @@ from idgate.storage.tables import customers, metadata, token_families
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate.tenancy.tenants import serving_tenant
 from local.server import build_app
-from tests.conftest import PASSWORD, POSTGRES_URL, WEB_SECRET, TenantFixture
+from tests.conftest import (
+    PASSWORD,
+    POSTGRES_URL,
+    WEB_SECRET,
+    TenantFixture,
+    provision_client,
+    provision_customer,
+    provision_tenant,
+)
 from tests.flows import WEB_REDIRECT, Browser, basic, new_authorization, query_of, token_request
 
 APP_URL = os.environ.get("IDGATE_TEST_POSTGRES_APP_URL")
@@ -111,9 +118,9 @@ def _device_authorization(client: TestClient, slug: str, client_id: str) -> None
 def tenants(rt: Runtime, acme: TenantFixture, client: TestClient) -> tuple[str, str]:
     """(acme's id, globex's id), each tenant with a signed-in customer, a redeemed code, a
     refresh token, a pending device authorization and an unfinished sign-in."""
-    provisioning.create_tenant(rt, slug="globex", name="Globex")
+    provision_tenant(rt, "globex", "Globex")
     for client_id, grants in (("web", ["authorization_code", "refresh_token"]), ("tv", [])):
-        provisioning.create_client(
+        provision_client(
             rt,
             "globex",
             client_id=client_id,
@@ -124,7 +131,7 @@ def tenants(rt: Runtime, acme: TenantFixture, client: TestClient) -> tuple[str, 
             post_logout_redirect_uris=[],
             grants=grants or ["device_code", "refresh_token"],
         )
-    provisioning.create_user(rt, "globex", email="bob@globex.example", password=PASSWORD, name=None)
+    provision_customer(rt, "globex", email="bob@globex.example", password=PASSWORD)
     for slug, email in (("acme", acme.email), ("globex", "bob@globex.example")):
         pending = Browser(client, slug).authorize(new_authorization())  # an open interaction
         assert pending.status_code == 302, pending.text

@@ -10,9 +10,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from idgate import provisioning
 from idgate.kernel.runtime import Runtime
-from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture
+from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture, provision_client
 from tests.flows import (
     SPA_REDIRECT,
     Browser,
@@ -143,7 +142,7 @@ def test_basic_credentials_are_form_urlencoded_before_base64(
 ) -> None:
     """RFC 6749 §2.3.1: the client id and password are encoded with
     application/x-www-form-urlencoded, then used as the Basic user-id and password."""
-    provisioning.create_client(
+    provision_client(
         rt,
         "acme",
         client_id=client_id,

@@ -7,10 +7,9 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from idgate import provisioning
 from idgate.kernel.errors import ValidationFailed
 from idgate.kernel.runtime import Runtime
-from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture
+from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture, provision_client
 from tests.flows import basic, token_request
 
 SERVICE_AUTH = basic("service", SERVICE_SECRET)
@@ -70,7 +69,7 @@ def test_a_public_client_cannot_be_registered_for_client_credentials(
 ) -> None:
     """RFC 6749 §4.4: a public client can never hold the grant, so registration refuses."""
     with pytest.raises(ValidationFailed):
-        provisioning.create_client(
+        provision_client(
             rt,
             "acme",
             client_id="bad",

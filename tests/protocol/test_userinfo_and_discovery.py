@@ -13,9 +13,8 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from idgate import provisioning
 from idgate.kernel.runtime import Runtime
-from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture
+from tests.conftest import SERVICE_SECRET, WEB_SECRET, TenantFixture, provision_client
 from tests.flows import (
     SPA_REDIRECT,
     WEB_REDIRECT,
@@ -226,7 +225,7 @@ def test_id_token_signed_with_the_clients_alg_verifies_against_jwks(
     OP's JWKS (kid in the header), using the alg registered for the client (OIDC
     Registration §2 id_token_signed_response_alg); iss, aud, nonce and at_hash match."""
     client_id = f"app-{alg.lower()}"
-    provisioning.create_client(
+    provision_client(
         rt,
         "acme",
         client_id=client_id,

@@ -28,8 +28,8 @@ from idgate.crypto import passwords
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database, tenant_scope
 from idgate.storage.tables import audit_events, tenants
-from idgate_cli import api_client
 from idgate_cli import credentials as stored
+from idgate_cli import http_transport
 from idgate_cli.main import app
 from local.server import build_app
 from tests.conftest import PUBLIC_URL, FakeClock, TenantFixture
@@ -114,7 +114,7 @@ def cli(
     monkeypatch.setenv("IDGATE_DATABASE_URL", rt.settings.database_url)
     monkeypatch.setenv("IDGATE_CONFIG_DIR", str(tmp_path / "config" / "idgate"))
     monkeypatch.setenv("COLUMNS", "250")  # rich tables: ids unbroken in the captured output
-    monkeypatch.setattr(api_client, "hooks", api_client.Hooks(http=lambda: server))
+    monkeypatch.setattr(http_transport, "hooks", http_transport.Hooks(http=lambda: server))
     # Argon2id at its real cost is covered by the crypto tests; sign-ins here are many.
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
@@ -160,7 +160,7 @@ def login(
     stall: int = 0,
 ) -> tuple[Result, DeviceApprover]:
     operator = DeviceApprover(server, clock, decision=decision, stall=stall)
-    api_client.hooks.sleep = operator.sleep
+    http_transport.hooks.sleep = operator.sleep
     result = run(cli, "login", "--url", PUBLIC_URL)
     server.event_hooks = {"response": []}
     return result, operator
@@ -214,7 +214,7 @@ def test_login_runs_the_device_flow_and_stores_0600_credentials(
     cli: CliRunner, platform: None, clock: FakeClock, server: TestClient
 ) -> None:
     operator = DeviceApprover(server, clock)
-    api_client.hooks.sleep = operator.sleep
+    http_transport.hooks.sleep = operator.sleep
     result = run(cli, "login", "--url", PUBLIC_URL + "/")
     assert result.exit_code == 0, result.output
     device = operator.device
@@ -509,7 +509,7 @@ def test_unknown_org_is_one_line(cli: CliRunner, logged_in: None) -> None:
 
 
 def test_unreachable_server_is_one_line(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api_client, "hooks", api_client.Hooks())  # real httpx, real network
+    monkeypatch.setattr(http_transport, "hooks", http_transport.Hooks())  # real httpx, real network
     url = f"http://127.0.0.1:{unused_port()}"
     assert one_error_line(run(cli, "login", "--url", url)) == f"error: cannot reach {url}"
     stored.save(stored.Credentials(url, "access", "refresh", expires_at=4102444800.0))

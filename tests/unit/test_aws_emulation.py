@@ -11,15 +11,15 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from idgate import provisioning
 from idgate.aws.ses import SesMailer
 from idgate.kernel.settings import Settings
 from idgate.keys import signing_keys as keys
 from idgate.mail.mailer import create_mailer
 from idgate.process import build_runtime
+from idgate.storage.migrations import prepare_database
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
-from local.aws_emulation import REGION, check_data_keys_open, start_aws_emulation
-from tests.conftest import MASTER_KEY
+from local.dev.aws_emulation import REGION, check_data_keys_open, start_aws_emulation
+from tests.conftest import MASTER_KEY, provision_tenant
 
 pytestmark = pytest.mark.aws
 
@@ -45,9 +45,9 @@ def test_emulated_aws_wraps_data_keys_with_kms_and_sends_mail_with_ses(tmp_path:
         )
         assert (settings.key_provider, settings.mail_provider) == ("kms", "ses")
         rt = build_runtime(settings)
-        provisioning.prepare_database(rt)
+        prepare_database(rt)
 
-        tenant = provisioning.create_tenant(rt, slug="emu", name="Emulated")
+        tenant = provision_tenant(rt, "emu", "Emulated")
         assert len(keys.jwks(rt, tenant.id)["keys"]) >= 2
         check_data_keys_open(rt)
         mailer = create_mailer(rt)

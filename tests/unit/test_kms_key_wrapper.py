@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 from sqlalchemy import select
 
-from idgate import provisioning
 from idgate.aws.kms import KmsKeyWrapper
 from idgate.crypto.envelope import EnvelopeError
 from idgate.crypto.key_wrapping import MasterKeyWrapper, decode_master_key
@@ -28,8 +27,9 @@ from idgate.process import build_runtime, install_runtime
 from idgate.storage import database
 from idgate.storage.tables import tenant_data_keys
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
+from idgate.tenancy.tenants import serving_tenant
 from local.server import build_app
-from tests.conftest import MASTER_KEY, TenantFixture
+from tests.conftest import MASTER_KEY, TenantFixture, provision_client, provision_tenant
 
 REGION = "us-east-1"
 OTHER_MASTER_KEY = base64.urlsafe_b64encode(bytes(range(100, 132))).decode().rstrip("=")
@@ -98,8 +98,8 @@ def test_tenant_created_under_kms_signs_tokens_that_verify_against_its_jwks(
     kms_rt = _runtime_with(rt, key_provider="kms", kms_key_id=kms.key_id)
     install_runtime(kms_rt)
     try:
-        tenant = provisioning.create_tenant(kms_rt, slug="kmsco", name="KMS Co")
-        _client, secret = provisioning.create_client(
+        tenant = provision_tenant(kms_rt, "kmsco", "KMS Co")
+        _client, secret = provision_client(
             kms_rt,
             "kmsco",
             client_id="worker",
@@ -155,7 +155,7 @@ def _signing_kids(rt: Runtime, tenant_id: str) -> set[str]:
 def test_rewrapping_under_a_new_master_key_keeps_signing_keys_and_sealed_data_open(
     rt: Runtime, acme: TenantFixture
 ) -> None:
-    tenant = provisioning.existing_tenant(rt, acme.slug)
+    tenant = serving_tenant(rt, acme.slug)
     kids = _signing_kids(rt, tenant.id)
     sealed = seal_for_tenant(rt, tenant.id, b"upstream client secret", "upstream:github")
     new_wrapper = MasterKeyWrapper(decode_master_key(OTHER_MASTER_KEY))
@@ -187,7 +187,7 @@ def test_rewrapping_again_skips_keys_already_under_the_new_master_key(
 def test_rewrapping_from_the_local_master_key_to_kms_moves_every_tenant_to_kms(
     rt: Runtime, acme: TenantFixture, kms: Kms
 ) -> None:
-    tenant = provisioning.existing_tenant(rt, acme.slug)
+    tenant = serving_tenant(rt, acme.slug)
     kids = _signing_kids(rt, tenant.id)
     kms_settings = Settings(key_provider="kms", kms_key_id=kms.key_id)
 

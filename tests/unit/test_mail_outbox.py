@@ -1,5 +1,5 @@
 """The local outbox mailer: what it stores, how a developer reads it (CLI and /dev/outbox),
-and that the dev page exists only in local mode."""
+that the dev page exists only in local mode, and ``idgate mail test``."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from idgate.kernel.errors import MailNotSent
 from idgate.kernel.runtime import Runtime
 from idgate.mail.mailer import create_mailer
 from idgate.mail.outbox import OutboxMailer, recent_outbox
 from idgate.process import build_runtime, install_runtime
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate_cli.main import app as cli
-from local.server import build_app
+from local.dev.server import build_local_app as build_app
 from tests.conftest import FakeClock
 
 
@@ -66,6 +67,37 @@ def test_cli_mail_outbox_says_when_empty(rt: Runtime) -> None:
 
     assert result.exit_code == 0
     assert "the outbox is empty" in result.output
+
+
+def test_cli_mail_test_sends_one_message_through_the_mailer_and_names_the_provider(
+    rt: Runtime,
+) -> None:
+    result = CliRunner().invoke(cli, ["mail", "test", "--to", "erin@example.com"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("sent a test message to erin@example.com through outbox")
+    [message] = recent_outbox(rt)
+    assert (message.sender, message.recipient) == (rt.settings.mail_from, "erin@example.com")
+    assert message.subject == "idgate test message"
+
+
+class RefusingMailer:
+    name = "refusing"
+
+    def send(self, *, tenant_id: str | None, to: str, subject: str, text: str) -> None:
+        raise MailNotSent("SES did not accept the message (MessageRejected)")
+
+
+def test_cli_mail_test_refused_by_the_provider_is_one_error_line(rt: Runtime) -> None:
+    rt.resource("mailer", RefusingMailer)  # send_mail's mailer for this process
+
+    result = CliRunner().invoke(cli, ["mail", "test", "--to", "erin@example.com"])
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: SES did not accept the message (MessageRejected)"
+    ]
+    assert recent_outbox(rt) == []
 
 
 def test_dev_outbox_page_lists_mail_with_html_escaped(rt: Runtime) -> None:

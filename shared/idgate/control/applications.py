@@ -9,8 +9,8 @@ from idgate.audit.hash_chain import record
 from idgate.control.organizations import find_organization
 from idgate.control.rbac import Operator, require_org_permission
 from idgate.kernel.runtime import Runtime
+from idgate.oauth.client_model import Client
 from idgate.oauth.clients import (
-    Client,
     delete_client,
     list_clients,
     load_client,
@@ -75,11 +75,15 @@ def update_application(
     return client
 
 
-def rotate_application_secret(rt: Runtime, operator: Operator, slug: str, client_id: str) -> str:
+def rotate_application_secret(
+    rt: Runtime, operator: Operator, slug: str, client_id: str
+) -> tuple[Client, str]:
+    """A new secret for the application, returned (once) with the application."""
     with database.write(rt.engine) as conn:
         tenant = find_organization(conn, slug)
         require_org_permission(operator, tenant.id, "org.apps.write")
         secret = rotate_client_secret(rt, conn, tenant.id, client_id)
+        client = load_client(conn, tenant.id, client_id)
         record(
             conn,
             tenant_id=tenant.id,
@@ -88,7 +92,7 @@ def rotate_application_secret(rt: Runtime, operator: Operator, slug: str, client
             target=client_id,
             now=rt.now(),
         )
-    return secret
+    return client, secret
 
 
 def delete_application(rt: Runtime, operator: Operator, slug: str, client_id: str) -> None:

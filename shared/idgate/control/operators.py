@@ -17,15 +17,6 @@ from idgate.storage.tables import memberships
 from idgate.tenancy.tenants import PLATFORM_SLUG, Tenant, serving_tenant
 
 
-def platform_tenant(rt: Runtime) -> Tenant:
-    try:
-        return serving_tenant(rt, PLATFORM_SLUG)
-    except IdgateError as exc:
-        raise NotAuthenticated(
-            "the platform is not initialized: run `idgate platform init`"
-        ) from exc
-
-
 def load_operator(conn: Connection, platform: Tenant, operator_id: str) -> Operator | None:
     customer = get_customer(conn, platform.id, operator_id)
     if customer is None or customer.disabled:
@@ -47,7 +38,12 @@ def authenticate_operator(rt: Runtime, authorization: str | None) -> Operator:
         token = bearer_token(authorization)
     except IdgateError as exc:
         raise NotAuthenticated("a Bearer access token from `idgate login` is required") from exc
-    platform = platform_tenant(rt)
+    try:
+        platform = serving_tenant(rt, PLATFORM_SLUG)
+    except IdgateError as exc:
+        raise NotAuthenticated(
+            "the platform is not initialized: run `idgate platform init`"
+        ) from exc
     claims = decode_access_token(rt, platform, token)
     audience = claims.get("aud") if claims else None
     if claims is None or ADMIN_AUDIENCE not in (

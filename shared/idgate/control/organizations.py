@@ -1,6 +1,7 @@
 """Organizations on the control plane: self-service sign-up (pending), approval or
 rejection by a platform owner, suspension and reactivation, tier changes, and deletion with
-all of the organization's data.
+all of the organization's data. A platform owner may also provision an organization that
+is active at once on a chosen tier (``idgate tenant create``).
 
 A suspended organization's issuer refuses every request (``tenants.serving_tenant``), so its
 tokens stop introspecting as active. Other processes see a status change within the tenant
@@ -14,7 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, insert, select, update
 
 from idgate.audit.hash_chain import record
-from idgate.control.rbac import Operator, require_org_permission, require_platform_permission_on
+from idgate.control.rbac import (
+    Operator,
+    require_org_permission,
+    require_platform_permission,
+    require_platform_permission_on,
+)
 from idgate.identity.customers import create_customer
 from idgate.kernel.errors import Conflict, NotFound
 from idgate.kernel.runtime import Runtime
@@ -49,12 +55,18 @@ class Organization:
 
 
 def organization_of(rt: Runtime, tenant: Tenant) -> Organization:
+    """The organization as operators see it. Its issuer is the path alone in a process with
+    no public URL (the CLI on a host without ``IDGATE_PUBLIC_URL``), which does not serve
+    it: the change it reports was made, so it must not fail for want of a URL."""
+    base = rt.settings.public_url or ""
     return Organization(
-        tenant.slug, tenant.name, tenant.status, tenant.tier, f"{rt.public_url}/t/{tenant.slug}"
+        tenant.slug, tenant.name, tenant.status, tenant.tier, f"{base}/t/{tenant.slug}"
     )
 
 
 def find_organization(conn: Connection, slug: str) -> Tenant:
+    """The control plane's one lookup of an organization by slug, in the caller's
+    transaction: the platform tenant is not an organization, and a missing one is 404."""
     tenant = find_tenant(conn, slug) if slug != PLATFORM_SLUG else None
     if tenant is None:
         raise NotFound("no such organization")
@@ -86,16 +98,38 @@ def create_organization(
     return organization_of(rt, tenant)
 
 
+def provision_organization(
+    rt: Runtime, operator: Operator, *, slug: str, name: str | None, tier: str
+) -> Organization:
+    """An organization that serves at once, on ``tier``, with no member: how the host's own
+    operator provisions tenants, where a sign-up waits for approval on the free tier."""
+    require_platform_permission(operator, "platform.orgs.create")
+    now = rt.now()
+    with database.write(rt.engine) as conn:
+        get_tier(conn, tier)
+        tenant = create_tenant(conn, slug=slug, name=name, now=now, tier=tier)
+        create_data_key(rt, conn, tenant.id)
+        record(
+            conn,
+            tenant_id=tenant.id,
+            actor=operator.actor,
+            action="org.created",
+            target=slug,
+            details={"status": tenant.status, "tier": tier},
+            now=now,
+        )
+    rt.cache.invalidate(("tenant", slug))  # a lookup before it existed may be cached
+    return organization_of(rt, tenant)
+
+
 def sign_up(
     rt: Runtime, *, email: str, password: str, name: str | None, slug: str, org_name: str | None
 ) -> Organization:
     """Self-service: a new operator account and its first organization, pending approval."""
     with database.write(rt.engine) as conn:
-        platform = find_tenant(conn, PLATFORM_SLUG)
-        if platform is None:
-            raise NotFound("the platform is not initialized")
+        platform_id = platform_tenant_id(conn)
         operator = create_customer(
-            conn, tenant_id=platform.id, email=email, password=password, name=name, now=rt.now()
+            conn, tenant_id=platform_id, email=email, password=password, name=name, now=rt.now()
         )
         tenant = _create_pending(
             rt,

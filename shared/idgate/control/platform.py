@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from idgate.audit.hash_chain import record
 from idgate.crypto.digests import random_token
@@ -17,7 +17,7 @@ from idgate.kernel.runtime import Runtime
 from idgate.keys.data_keys import create_data_key
 from idgate.oauth.clients import find_client, register_client
 from idgate.storage import database
-from idgate.storage.tables import customers, memberships, tenants
+from idgate.storage.tables import customers, memberships
 from idgate.tenancy.tenants import PLATFORM_SLUG, create_tenant, find_tenant
 
 ADMIN_AUDIENCE = "idgate-admin-api"
@@ -39,9 +39,13 @@ def init_platform(rt: Runtime, *, owner_email: str, password: str | None) -> Pla
         tenant = find_tenant(conn, PLATFORM_SLUG)
         if tenant is None:
             tenant = create_tenant(
-                conn, slug=PLATFORM_SLUG, name="idgate platform", now=now, reserved_ok=True
+                conn,
+                slug=PLATFORM_SLUG,
+                name="idgate platform",
+                now=now,
+                tier="enterprise",
+                reserved_ok=True,
             )
-            conn.execute(update(tenants).where(tenants.c.id == tenant.id).values(tier="enterprise"))
             create_data_key(rt, conn, tenant.id)
         owner_id = conn.execute(
             select(customers.c.id).where(

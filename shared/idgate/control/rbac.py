@@ -4,15 +4,24 @@ Operators are users of the reserved ``platform`` tenant. A membership gives an o
 role in one organization; a membership in the platform tenant itself with role ``owner``
 makes a platform owner, who holds every permission on every organization. Each admin API
 call checks exactly one permission.
+
+``LOCAL_OPERATOR`` is whoever runs the ``idgate`` command on a host with the database's
+credentials (``idgate tenant create``, ``client create``, ``user create``, ``tenant
+set-tier``; the dev server's demo seeding; test set-up). Holding those credentials already
+grants everything, so it is a platform owner; it has no account in the platform tenant and
+no memberships, and its audit events carry the actor ``operator:local-cli``, where an
+operator signed in through the admin API appears as ``operator:<email>``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from idgate.kernel.errors import Forbidden, NotFound
 
-ROLES = ("owner", "admin", "viewer")
+Role = Literal["owner", "admin", "viewer"]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 _VIEWER = frozenset(
     {
@@ -33,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"viewer": _VIEWER, "admin": _ADMI
 PLATFORM_PERMISSIONS = frozenset(
     {
         "platform.orgs.read",
+        "platform.orgs.create",
         "platform.orgs.approve",
         "platform.orgs.suspend",
         "platform.orgs.delete",
@@ -52,6 +62,9 @@ class Operator:
     @property
     def actor(self) -> str:
         return f"operator:{self.email}"
+
+
+LOCAL_OPERATOR = Operator(id="local-cli", email="local-cli", platform_owner=True)
 
 
 def permissions_in(operator: Operator, tenant_id: str) -> frozenset[str]:

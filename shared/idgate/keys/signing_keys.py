@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -23,11 +24,23 @@ from idgate.keys.data_keys import open_for_tenant, seal_for_tenant
 from idgate.storage import database
 from idgate.storage.tables import signing_keys
 
-SUPPORTED_ALGS = ("RS256", "ES256", "EdDSA")
-ID_TOKEN_DEFAULT_ALG = "RS256"  # noqa: S105 - an algorithm name
-ACCESS_TOKEN_ALG = "ES256"  # noqa: S105 - an algorithm name
+# The JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1), named once here; the other modules
+# key their tables by these names.
+RS256: Final = "RS256"
+ES256: Final = "ES256"
+EDDSA: Final = "EdDSA"
+# The same three names as a type, for the HTTP edge's request models.
+SigningAlg = Literal["RS256", "ES256", "EdDSA"]
+SUPPORTED_ALGS: tuple[SigningAlg, ...] = (RS256, ES256, EDDSA)
+ID_TOKEN_DEFAULT_ALG: SigningAlg = RS256
+ACCESS_TOKEN_ALG = ES256
 
-_JWK_CODECS: dict[str, Any] = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}
+_JWK_CODECS: dict[str, Any] = {RS256: RSAAlgorithm, ES256: ECAlgorithm, EDDSA: OKPAlgorithm}
+_KEY_GENERATORS: dict[str, Callable[[], Any]] = {
+    RS256: lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    ES256: lambda: ec.generate_private_key(ec.SECP256R1()),
+    EDDSA: ed25519.Ed25519PrivateKey.generate,
+}
 
 
 @dataclass(frozen=True)
@@ -39,13 +52,10 @@ class SigningKey:
 
 
 def _generate(alg: str) -> Any:
-    if alg == "RS256":
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    if alg == "ES256":
-        return ec.generate_private_key(ec.SECP256R1())
-    if alg == "EdDSA":
-        return ed25519.Ed25519PrivateKey.generate()
-    raise ValueError(f"unsupported signing algorithm {alg}")
+    generate = _KEY_GENERATORS.get(alg)
+    if generate is None:
+        raise ValueError(f"unsupported signing algorithm {alg}")
+    return generate()
 
 
 def _public_jwk(alg: str, public_key: Any, kid: str) -> dict[str, Any]:

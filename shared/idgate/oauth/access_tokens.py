@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.digests import random_token
 from idgate.kernel.runtime import Runtime
-from idgate.keys.jws import InvalidJwt, sign_jwt, verify_jwt
+from idgate.keys.jws_signing import sign_jwt
+from idgate.keys.jws_verification import InvalidJwt, verify_jwt
 from idgate.keys.signing_keys import ACCESS_TOKEN_ALG
 from idgate.storage.driver_queries import DriverQuery
 from idgate.storage.tables import revoked_access_tokens, token_families

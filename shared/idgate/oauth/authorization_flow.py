@@ -1,5 +1,6 @@
 """The browser steps of the authorization endpoint, each one core call for the HTTP edge:
-start a request, resume it after sign-in, show and answer the consent page."""
+start a request, show the sign-in page, resume the request after sign-in, show and answer
+the consent page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_request import AuthorizationRequest, parse_authorization_request
 from idgate.oauth.authorize import NeedsLogin, Outcome, authorize, decide_consent
 from idgate.tenancy.tenants import Tenant
+
+
+@dataclass(frozen=True)
+class LoginPrompt:
+    interaction_id: str
+    login_hint: str | None
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,17 @@ def _pending(
     if interaction.kind != "authorize":
         raise InteractionExpired("This link does not belong to a sign-in request.")
     return interaction, parse_authorization_request(rt, tenant, interaction.params)
+
+
+def login_prompt(rt: Runtime, tenant: Tenant, interaction_id: str | None) -> LoginPrompt:
+    """The sign-in page of a pending interaction, its email field pre-filled from the
+    authorization request's ``login_hint`` (OIDC Core §3.1.2.1). A device interaction
+    (RFC 8628 §3.3) carries no hint."""
+    interaction = load_interaction(rt, tenant, interaction_id)
+    if interaction.kind != "authorize":
+        return LoginPrompt(interaction.id, None)
+    request = parse_authorization_request(rt, tenant, interaction.params)
+    return LoginPrompt(interaction.id, request.login_hint)
 
 
 def resume_authorization(

@@ -23,8 +23,10 @@ from idgate.kernel.errors import (
     UnsupportedResponseType,
 )
 from idgate.kernel.runtime import Runtime
-from idgate.oauth.clients import SUPPORTED_SCOPES, Client, find_client
+from idgate.oauth.client_model import Client
+from idgate.oauth.clients import find_client
 from idgate.oauth.pkce import check_code_challenge
+from idgate.oauth.scopes import SUPPORTED_SCOPES
 from idgate.tenancy.tenants import Tenant
 
 PROMPT_VALUES = frozenset({"none", "login", "consent"})

@@ -1,16 +1,19 @@
 """Applications (OAuth clients): registration and lookup (RFC 6749 §2, OIDC Registration §2).
 
-Redirect URIs are absolute, carry no fragment (RFC 6749 §3.1.2) and use https, except
-http on a loopback host (RFC 8252 §7.3). They are matched exactly. Client secrets are
-256-bit server-generated values, or operator-supplied ones of at least 32 characters,
-stored only as an HMAC-SHA256 digest.
+The settings are checked by ``client_registration`` (redirect URIs, grants and what each
+grant requires of a client, scopes, algorithms). Redirect URIs are matched exactly. Client
+secrets are 256-bit server-generated values, or operator-supplied ones of at least 32
+characters, stored only as an HMAC-SHA256 digest.
+
+``Client`` is defined in ``client_model`` and the scopes in ``scopes``, below this module:
+the grants take a Client and the settings rules read the grants, so neither can import
+this module.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
+from dataclasses import replace
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,64 +22,15 @@ from idgate.crypto.digests import random_token, secret_digest
 from idgate.kernel.errors import Conflict, NotFound, ValidationFailed
 from idgate.kernel.runtime import Runtime
 from idgate.keys.data_keys import client_secret_pepper
-from idgate.keys.signing_keys import ID_TOKEN_DEFAULT_ALG, SUPPORTED_ALGS
+from idgate.keys.signing_keys import ID_TOKEN_DEFAULT_ALG
+from idgate.oauth.client_model import Client
+from idgate.oauth.client_registration import check_client_settings, grant_types_named
+from idgate.oauth.scopes import SUPPORTED_SCOPES
 from idgate.storage import database
 from idgate.storage.tables import clients
 from idgate.tenancy.tenants import Tenant
 
-GRANT_TYPE_NAMES = {
-    "authorization_code": "authorization_code",
-    "refresh_token": "refresh_token",
-    "client_credentials": "client_credentials",
-    "device_code": "urn:ietf:params:oauth:grant-type:device_code",
-}
-SUPPORTED_SCOPES = ("openid", "profile", "email", "offline_access")
-SCOPE_DESCRIPTIONS = {
-    "openid": "Know who you are",
-    "profile": "See your name",
-    "email": "See your email address",
-    "offline_access": "Stay signed in when you are away",
-}
 MIN_SECRET_LENGTH = 32
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
-
-
-@dataclass(frozen=True)
-class Client:
-    id: str
-    tenant_id: str
-    client_id: str
-    name: str
-    client_type: str
-    secret_digest: str | None
-    redirect_uris: tuple[str, ...]
-    post_logout_redirect_uris: tuple[str, ...]
-    grant_types: tuple[str, ...]
-    scopes: tuple[str, ...]
-    id_token_alg: str
-    access_token_ttl: int
-    refresh_token_ttl: int
-    audience: str | None = None
-
-    @property
-    def is_confidential(self) -> bool:
-        return self.client_type == "confidential"
-
-    def allows_grant(self, grant_type: str) -> bool:
-        return grant_type in self.grant_types
-
-
-def check_redirect_uri_syntax(uri: str) -> None:
-    parts = urlsplit(uri)
-    if not parts.scheme or not parts.netloc:
-        raise ValidationFailed(f"redirect URI must be absolute: {uri}")
-    if parts.fragment or uri.endswith("#"):
-        raise ValidationFailed(f"redirect URI must not contain a fragment: {uri}")
-    if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
-        raise ValidationFailed(f"http redirect URIs are allowed only on loopback hosts: {uri}")
-    if parts.scheme not in ("http", "https") and "." not in parts.scheme:
-        # RFC 8252 §7.1: private-use schemes are reverse domain names.
-        raise ValidationFailed(f"unsupported redirect URI scheme: {uri}")
 
 
 def register_client(
@@ -98,9 +52,7 @@ def register_client(
     audience: str | None = None,
 ) -> tuple[Client, str | None]:
     """Register a client; returns it and the plaintext secret when one was generated."""
-    unknown = [g for g in grants if g not in GRANT_TYPE_NAMES]
-    if unknown:
-        raise ValidationFailed(f"grants must be among {', '.join(GRANT_TYPE_NAMES)}")
+    grant_types = grant_types_named(grants)
     generated = None
     if client_type != "confidential":
         if secret is not None:
@@ -120,7 +72,7 @@ def register_client(
         else None,
         redirect_uris=tuple(redirect_uris),
         post_logout_redirect_uris=tuple(post_logout_redirect_uris),
-        grant_types=tuple(GRANT_TYPE_NAMES[g] for g in grants),
+        grant_types=grant_types,
         scopes=tuple(scopes or SUPPORTED_SCOPES),
         id_token_alg=id_token_alg,
         access_token_ttl=access_token_ttl,
@@ -134,25 +86,6 @@ def register_client(
     except IntegrityError as exc:
         raise Conflict(f"client '{client_id}' already exists in tenant '{tenant.slug}'") from exc
     return client, generated
-
-
-def check_client_settings(client: Client) -> None:
-    if client.client_type not in ("confidential", "public"):
-        raise ValidationFailed("client type must be confidential or public")
-    if not client.client_id or len(client.client_id) > 128:
-        raise ValidationFailed("client id must be 1-128 characters")
-    if not client.grant_types:
-        raise ValidationFailed(f"grants must be among {', '.join(GRANT_TYPE_NAMES)}")
-    if not client.is_confidential and client.allows_grant("client_credentials"):
-        raise ValidationFailed("client_credentials needs a confidential client")
-    if client.allows_grant("authorization_code") and not client.redirect_uris:
-        raise ValidationFailed("authorization_code needs at least one redirect URI")
-    for uri in [*client.redirect_uris, *client.post_logout_redirect_uris]:
-        check_redirect_uri_syntax(uri)
-    if any(s not in SUPPORTED_SCOPES for s in client.scopes):
-        raise ValidationFailed(f"scopes must be among {', '.join(SUPPORTED_SCOPES)}")
-    if client.id_token_alg not in SUPPORTED_ALGS:
-        raise ValidationFailed(f"signing algorithm must be one of {', '.join(SUPPORTED_ALGS)}")
 
 
 def _row_values(client: Client) -> dict[str, object]:
@@ -196,9 +129,7 @@ def update_client(
         k: tuple(v) if isinstance(v, list) else v for k, v in changes.items() if v is not None
     }
     if grants is not None:
-        if any(g not in GRANT_TYPE_NAMES for g in grants):
-            raise ValidationFailed(f"grants must be among {', '.join(GRANT_TYPE_NAMES)}")
-        updates["grant_types"] = tuple(GRANT_TYPE_NAMES[g] for g in grants)
+        updates["grant_types"] = grant_types_named(grants)
     client = replace(current, **updates)  # type: ignore[arg-type]
     check_client_settings(client)
     values = _row_values(client)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 from idgate.crypto.digests import random_token, token_digest
 from idgate.identity.sessions import Session
 from idgate.kernel.errors import InvalidScope, UnauthorizedClient
-from idgate.oauth.clients import Client
+from idgate.oauth.client_model import Client
 from idgate.storage.tables import device_codes
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from idgate.kernel.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.client_auth import authenticate_client
-from idgate.oauth.clients import Client
-from idgate.oauth.grants import GRANT_HANDLERS, GrantResult
+from idgate.oauth.client_model import Client
+from idgate.oauth.grants import GRANT_HANDLERS
+from idgate.oauth.grants.grant import GrantResult
 from idgate.tenancy.tenants import Tenant
 
 

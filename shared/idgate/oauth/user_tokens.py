@@ -18,7 +18,7 @@ from idgate.identity.customers import Customer, get_customer
 from idgate.kernel.errors import InvalidGrant
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import AccessTokenSubject, issue_access_token
-from idgate.oauth.clients import Client
+from idgate.oauth.client_model import Client
 from idgate.oauth.refresh_tokens import issue_refresh_token
 from idgate.tenancy.tenants import Tenant
 

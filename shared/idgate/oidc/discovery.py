@@ -8,8 +8,8 @@ from typing import Any
 from idgate.kernel.runtime import Runtime
 from idgate.keys.signing_keys import SUPPORTED_ALGS
 from idgate.oauth.client_auth import AUTH_METHODS
-from idgate.oauth.clients import SUPPORTED_SCOPES
-from idgate.oauth.grants import GRANT_HANDLERS
+from idgate.oauth.grants import GRANTS
+from idgate.oauth.scopes import SUPPORTED_SCOPES
 from idgate.oidc.claims import SUPPORTED_CLAIMS
 from idgate.tenancy.tenants import Tenant, issuer_url
 
@@ -18,6 +18,8 @@ def provider_metadata(rt: Runtime, tenant: Tenant) -> dict[str, Any]:
     issuer = issuer_url(rt, tenant)
 
     def cached() -> dict[str, Any]:
+        all_methods = [method.name for method in AUTH_METHODS]
+        confidential_methods = [method.name for method in AUTH_METHODS if method.confidential]
         return {
             "issuer": issuer,
             "authorization_endpoint": f"{issuer}/authorize",
@@ -30,13 +32,14 @@ def provider_metadata(rt: Runtime, tenant: Tenant) -> dict[str, Any]:
             "device_authorization_endpoint": f"{issuer}/device_authorization",
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": list(GRANT_HANDLERS),
+            "grant_types_supported": [grant.grant_type for grant in GRANTS],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
-            "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
-            "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS[:2]),
+            "token_endpoint_auth_methods_supported": all_methods,
+            "revocation_endpoint_auth_methods_supported": list(all_methods),
+            # RFC 7662 §2.1: introspection is for confidential clients only.
+            "introspection_endpoint_auth_methods_supported": confidential_methods,
             "scopes_supported": list(SUPPORTED_SCOPES),
             "claims_supported": list(SUPPORTED_CLAIMS),
             "prompt_values_supported": ["none", "login", "consent"],

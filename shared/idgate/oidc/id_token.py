@@ -8,8 +8,10 @@ from typing import Any
 from idgate.crypto.digests import b64url
 from idgate.identity.customers import Customer
 from idgate.kernel.runtime import Runtime
-from idgate.keys.jws import InvalidJwt, sign_jwt, verify_jwt
-from idgate.oauth.clients import Client
+from idgate.keys.jws_signing import sign_jwt
+from idgate.keys.jws_verification import InvalidJwt, verify_jwt
+from idgate.keys.signing_keys import EDDSA
+from idgate.oauth.client_model import Client
 from idgate.oidc.claims import claims_for_scope
 from idgate.tenancy.tenants import Tenant, issuer_url
 
@@ -18,7 +20,7 @@ ID_TOKEN_TTL = 3600
 
 def token_half_hash(token: str, alg: str) -> str:
     """at_hash: the left half of the hash of the token, with the hash of the JWS alg."""
-    digest = (hashlib.sha512 if alg == "EdDSA" else hashlib.sha256)(token.encode("ascii")).digest()
+    digest = (hashlib.sha512 if alg == EDDSA else hashlib.sha256)(token.encode("ascii")).digest()
     return b64url(digest[: len(digest) // 2])
 
 

@@ -17,7 +17,8 @@ from idgate.identity.sessions import Session, end_session
 from idgate.kernel.errors import AuthorizationRequestRejected
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorize import authorization_response_url
-from idgate.oauth.clients import Client, find_client
+from idgate.oauth.client_model import Client
+from idgate.oauth.clients import find_client
 from idgate.oidc.id_token import decode_id_token_hint
 from idgate.storage import database
 from idgate.tenancy.tenants import Tenant

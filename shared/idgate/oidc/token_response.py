@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from idgate.kernel.runtime import Runtime
-from idgate.oauth.clients import Client
+from idgate.oauth.client_model import Client
 from idgate.oauth.user_tokens import PreparedTokens, sign_user_tokens
 from idgate.oidc.id_token import issue_id_token
 from idgate.tenancy.tenants import Tenant

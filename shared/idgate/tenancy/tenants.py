@@ -2,6 +2,14 @@
 
 A tenant's issuer is ``{public_url}/t/{slug}`` (OIDC Discovery §4: the discovery document
 lives under the issuer path).
+
+Every lookup of a tenant by slug is one of three, chosen by where the caller stands:
+
+- ``find_tenant(conn, slug)``: inside the caller's transaction, any status, ``None`` when
+  absent (the control plane wraps it as ``control.organizations.find_organization``);
+- ``serving_tenant(rt, slug)``: the tenant an issuer path serves, cached per process,
+  raising for an unknown or inactive one (the HTTP edge then sets the request's scope);
+- ``platform_tenant_id(conn)``: the reserved platform tenant.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from idgate.kernel.errors import Conflict, NotFound, TenantUnavailable, Validati
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import tenants
-from idgate.storage.tenant_scope import ALL_TENANTS, scoped, set_scope
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 PLATFORM_SLUG = "platform"
@@ -47,6 +55,7 @@ def create_tenant(
     name: str | None,
     now: float,
     status: str = "active",
+    tier: str = "free",
     reserved_ok: bool = False,
 ) -> Tenant:
     if not SLUG_PATTERN.match(slug) or (slug in RESERVED_SLUGS and not reserved_ok):
@@ -54,7 +63,7 @@ def create_tenant(
             "slug must be 1-63 lowercase letters, digits or hyphens, not starting or ending "
             "with a hyphen, and not a reserved word"
         )
-    tenant = Tenant(id=str(uuid.uuid4()), slug=slug, name=name or slug, status=status, tier="free")
+    tenant = Tenant(id=str(uuid.uuid4()), slug=slug, name=name or slug, status=status, tier=tier)
     try:
         with conn.begin_nested():
             conn.execute(
@@ -63,7 +72,7 @@ def create_tenant(
                     slug=slug,
                     name=tenant.name,
                     status=status,
-                    tier="free",
+                    tier=tier,
                     created_at=now,
                 )
             )
@@ -79,11 +88,17 @@ def find_tenant(conn: Connection, slug: str) -> Tenant | None:
 
 def platform_tenant_id(conn: Connection) -> str:
     """The id of the reserved platform tenant (the operators' pool and platform-wide log)."""
-    return conn.execute(select(tenants.c.id).where(tenants.c.slug == PLATFORM_SLUG)).scalar_one()
+    found = conn.execute(select(tenants.c.id).where(tenants.c.slug == PLATFORM_SLUG)).scalar()
+    if found is None:
+        raise NotFound("the platform is not initialized")
+    return str(found)
 
 
 def serving_tenant(rt: Runtime, slug: str) -> Tenant:
-    """The tenant behind an issuer path, cached per process; only active tenants serve."""
+    """The tenant behind an issuer path, cached per process; only active tenants serve.
+
+    The HTTP edge makes its id the request's tenant scope (``web.deps``); this function
+    sets no scope, so the control plane and tests can call it too."""
 
     def load() -> Tenant | None:
         # Resolving the slug precedes (and decides) the request's tenant scope, so it looks
@@ -97,17 +112,6 @@ def serving_tenant(rt: Runtime, slug: str) -> Tenant:
     if tenant.status != "active":
         raise TenantUnavailable("this organization is not active")
     return tenant
-
-
-def resolve_tenant(rt: Runtime, slug: str) -> Tenant:
-    """The request's tenant, whose id becomes the request's tenant scope
-    (idgate.storage.tenant_scope). Call it from the request's own task (an async dependency or
-    endpoint): FastAPI runs sync dependencies in a copy of the request's context, so a scope
-    set there would not reach the endpoint; one set in the request's task reaches every
-    later step and ends with the request. A cache hit but once per tenant and TTL."""
-    resolved = serving_tenant(rt, slug)
-    set_scope(resolved.id)
-    return resolved
 
 
 def issuer_url(rt: Runtime, tenant: Tenant) -> str:

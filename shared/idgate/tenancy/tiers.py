@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from idgate.kernel.errors import LimitReached, NotFound
 from idgate.storage.tables import clients, customer_activity, tiers
 from idgate.tenancy.tenants import Tenant
+
+# The tiers migration 0002 seeds, cheapest first: their limits change, their names do not.
+TierName = Literal["free", "pro", "enterprise"]
+TIER_NAMES: tuple[TierName, ...] = get_args(TierName)
 
 
 @dataclass(frozen=True)

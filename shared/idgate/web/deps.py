@@ -9,7 +9,8 @@ from fastapi import Depends, Path, Request, Response
 from idgate.identity.sessions import Session, current_session
 from idgate.kernel.runtime import Runtime
 from idgate.process import current_runtime
-from idgate.tenancy.tenants import Tenant, resolve_tenant
+from idgate.storage.tenant_scope import set_scope
+from idgate.tenancy.tenants import Tenant, serving_tenant
 
 SESSION_COOKIE = "idgate_session"
 
@@ -22,7 +23,13 @@ async def _runtime() -> Runtime:
 async def _tenant(
     tenant: Annotated[str, Path()], rt: Annotated[Runtime, Depends(_runtime)]
 ) -> Tenant:
-    return resolve_tenant(rt, tenant)
+    """The request's tenant, whose id becomes the request's tenant scope
+    (``idgate.storage.tenant_scope``). Async on purpose: FastAPI runs a sync dependency in a
+    copy of the request's context, so a scope set there would not reach the endpoint; one
+    set in the request's own task reaches every later step and ends with the request."""
+    resolved = serving_tenant(rt, tenant)
+    set_scope(resolved.id)
+    return resolved
 
 
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]

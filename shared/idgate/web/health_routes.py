@@ -2,7 +2,7 @@
 
 ``/health/live`` answers as long as the process serves HTTP; ``/health/ready`` also needs
 the database (``observability.health``) and answers 503 while it is down. ``/metrics`` is
-mounted by ``local.server`` (and a container entry point), never by the Lambda functions:
+mounted by ``local.server`` (local mode and container hosts), never by the Lambda functions:
 there, metrics leave the process through logs, not a scrape.
 """
 

@@ -21,7 +21,8 @@ import structlog
 from idgate.kernel.errors import IdgateError
 from idgate.kernel.runtime import Runtime
 from idgate.process import current_runtime
-from idgate.tenancy.tenants import Tenant, resolve_tenant
+from idgate.storage.tenant_scope import set_scope
+from idgate.tenancy.tenants import Tenant, serving_tenant
 from idgate.web.forms import parse_oauth_form
 from idgate.web.security_headers import SECURITY_HEADERS
 
@@ -186,7 +187,8 @@ class TenantJsonEndpoints:
             for name, value in scope["headers"]:
                 headers.setdefault(name, value)
             rt = current_runtime()
-            tenant = resolve_tenant(rt, slug)
+            tenant = serving_tenant(rt, slug)
+            set_scope(tenant.id)  # in the request's own task, as web.deps does
             return await route.endpoint(rt, tenant, EndpointRequest(method, headers, body))
         except IdgateError as exc:
             return _idgate_error_answer(exc)

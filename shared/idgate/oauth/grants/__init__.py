@@ -1,28 +1,22 @@
-"""Grant types of the token endpoint (RFC 6749 §4, RFC 8628 §3.4), one module each, kept in
-a registry: the token endpoint dispatches on ``grant_type`` and discovery lists the keys."""
+"""The grant registry of the token endpoint (RFC 6749 §4, RFC 8628 §3.4): one module per
+grant, each declaring its ``GRANT`` entry (``grants.grant.Grant``). The token endpoint
+dispatches on ``grant_type``, client registration resolves the operators' short names and
+checks each grant's client requirements, and discovery lists ``grant_types_supported``, all
+from this one tuple. A new grant is a module plus one line here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
-from idgate.kernel.runtime import Runtime
-from idgate.oauth.clients import Client
 from idgate.oauth.grants import authorization_code, client_credentials, device_code, refresh_token
-from idgate.oauth.user_tokens import PreparedTokens
-from idgate.tenancy.tenants import Tenant
+from idgate.oauth.grants.grant import Grant, GrantHandler
 
-# A user grant's tokens are signed after its transaction (``oidc.token_endpoint``); a grant
-# without an end user answers with the finished response body.
-GrantResult = PreparedTokens | dict[str, Any]
-GrantHandler = Callable[[Runtime, Tenant, Client, Mapping[str, str]], GrantResult]
+# In this order in discovery and in the "grants must be among ..." message.
+GRANTS: tuple[Grant, ...] = (
+    authorization_code.GRANT,
+    refresh_token.GRANT,
+    client_credentials.GRANT,
+    device_code.GRANT,
+)
 
-GRANT_HANDLERS: dict[str, GrantHandler] = {
-    module.GRANT_TYPE: module.handle
-    for module in (authorization_code, refresh_token, client_credentials, device_code)
-}
-
-# Grants whose exchange writes nothing and reads only what each process caches (tenant,
-# client, signing key): the HTTP edge may run them without a thread-pool hop even on
-# PostgreSQL, where a cache miss then blocks the event loop for one lookup per TTL.
-CACHE_SERVED_GRANTS = frozenset({client_credentials.GRANT_TYPE})
+GRANTS_BY_NAME: dict[str, Grant] = {grant.name: grant for grant in GRANTS}
+GRANT_HANDLERS: dict[str, GrantHandler] = {grant.grant_type: grant.handle for grant in GRANTS}
+CACHE_SERVED_GRANTS = frozenset(grant.grant_type for grant in GRANTS if grant.cache_served)

@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from idgate.kernel.errors import InvalidRequest
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_codes import consume_code
-from idgate.oauth.clients import Client
+from idgate.oauth.client_model import Client
+from idgate.oauth.grants.grant import REDIRECT_URI, Grant
 from idgate.oauth.pkce import verify_code_verifier
 from idgate.oauth.token_families import ReuseDetected, revoke_reused_family
 from idgate.oauth.user_tokens import PreparedTokens, prepare_user_tokens
 from idgate.storage import database
 from idgate.tenancy.tenants import Tenant
-
-GRANT_TYPE = "authorization_code"
 
 
 def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> PreparedTokens:
@@ -48,3 +47,11 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
     except ReuseDetected as reuse:
         raise revoke_reused_family(rt.engine, tenant_id=tenant.id, reuse=reuse, now=now) from None
     return prepared
+
+
+GRANT = Grant(
+    grant_type="authorization_code",
+    name="authorization_code",
+    handle=handle,
+    client_requirements=(REDIRECT_URI,),
+)

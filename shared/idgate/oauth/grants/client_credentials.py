@@ -9,10 +9,10 @@ from typing import Any
 from idgate.kernel.errors import InvalidScope, UnauthorizedClient
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import AccessTokenSubject, issue_access_token
-from idgate.oauth.clients import Client
+from idgate.oauth.client_model import Client
+from idgate.oauth.grants.grant import CONFIDENTIAL_CLIENT, Grant
 from idgate.tenancy.tenants import Tenant
 
-GRANT_TYPE = "client_credentials"
 # End-user scopes mean nothing without an end user.
 _USER_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 
@@ -36,3 +36,12 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
     if scope:
         body["scope"] = scope
     return body
+
+
+GRANT = Grant(
+    grant_type="client_credentials",
+    name="client_credentials",
+    handle=handle,
+    client_requirements=(CONFIDENTIAL_CLIENT,),
+    cache_served=True,
+)

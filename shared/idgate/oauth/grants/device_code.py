@@ -18,15 +18,15 @@ from idgate.kernel.errors import (
     SlowDown,
 )
 from idgate.kernel.runtime import Runtime
-from idgate.oauth.clients import Client
+from idgate.oauth.client_model import Client
 from idgate.oauth.device_authorization import DEVICE_CODE_GRANT
+from idgate.oauth.grants.grant import Grant
 from idgate.oauth.token_families import create_family
 from idgate.oauth.user_tokens import PreparedTokens, prepare_user_tokens
 from idgate.storage import database
 from idgate.storage.tables import device_codes
 from idgate.tenancy.tenants import Tenant
 
-GRANT_TYPE = DEVICE_CODE_GRANT
 SLOW_DOWN_STEP = 5
 
 
@@ -99,3 +99,6 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
         return return_after_commit
     # Raised after commit so the poll time and any slowed interval are kept.
     raise error
+
+
+GRANT = Grant(grant_type=DEVICE_CODE_GRANT, name="device_code", handle=handle)

@@ -8,14 +8,13 @@ from collections.abc import Mapping
 
 from idgate.kernel.errors import InvalidGrant, InvalidRequest, InvalidScope
 from idgate.kernel.runtime import Runtime
-from idgate.oauth.clients import Client
+from idgate.oauth.client_model import Client
+from idgate.oauth.grants.grant import Grant
 from idgate.oauth.refresh_tokens import rotate_refresh_token
 from idgate.oauth.token_families import ReuseDetected, revoke_reused_family
 from idgate.oauth.user_tokens import PreparedTokens, prepare_user_tokens
 from idgate.storage import database
 from idgate.tenancy.tenants import Tenant
-
-GRANT_TYPE = "refresh_token"
 
 
 def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str]) -> PreparedTokens:
@@ -53,3 +52,6 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
     except ReuseDetected as reuse:
         raise revoke_reused_family(rt.engine, tenant_id=tenant.id, reuse=reuse, now=now) from None
     return prepared
+
+
+GRANT = Grant(grant_type="refresh_token", name="refresh_token", handle=handle)

@@ -21,7 +21,7 @@ from markupsafe import escape
 
 from idgate.crypto.digests import b64url
 from idgate.process import current_runtime
-from local.demo_seed import DEMO_CLIENT_ID, DEMO_TENANT
+from local.dev.demo_seed import DEMO_CLIENT_ID, DEMO_TENANT
 
 if TYPE_CHECKING:
     import httpx

@@ -3,7 +3,7 @@ moto's server running in this process, so the serverless code paths run on a lap
 
 The emulated KMS key lives only as long as the process, so whatever it wrapped cannot be
 opened by a later run: the server uses a database of its own for emulation, recreated on
-every start (see ``local.server.run``).
+every start (see ``local.dev.server.run``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Development-only pages of the local server: ``/dev/outbox`` lists the mail the outbox
-mailer stored instead of sending. Mounted only by ``local.server``, and answering 404
+mailer stored instead of sending. Mounted only by ``local.dev.server``, and answering 404
 unless ``IDGATE_ENV=local``: a message may carry a one-time link."""
 
 from __future__ import annotations

@@ -1,0 +1,73 @@
+"""``idgate audit``: read the audit log through the admin API (``list``) and check its
+hash chains on the local database (``verify``).
+
+Verification reads the stored rows themselves, not what a server reports about them, so
+it runs where the database is; a broken chain is exit status 1 for scripts and alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from idgate_cli.admin_session import operator_api, reported
+from idgate_cli.api_client import org_path
+from idgate_cli.command_options import CursorOption, LimitOption
+from idgate_cli.local_runtime import fail, local_runtime
+from idgate_cli.output import print_next_cursor, print_table, utc_time
+
+audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit log.")
+
+
+def _event_table(
+    events: list[dict[str, Any]], *, with_tenant: bool
+) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows of an events page; platform-wide pages say whose event it is."""
+    columns = ["time (UTC)", "seq", "actor", "action", "target"]
+    rows = [[utc_time(e["at"]), e["seq"], e["actor"], e["action"], e["target"]] for e in events]
+    if with_tenant:
+        columns.insert(1, "tenant")
+        for row, event in zip(rows, events, strict=True):
+            row.insert(1, event["tenant_id"])
+    return columns, rows
+
+
+@audit_app.command("list")
+def audit_list(
+    org: Annotated[
+        str | None, typer.Option(help="One organization; platform-wide without.")
+    ] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. org.approved.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only this actor.")] = None,
+    limit: LimitOption = 50,
+    cursor: CursorOption = None,
+) -> None:
+    """Audit events, newest first."""
+    path = org_path(org, "audit") if org else "/audit"
+    with operator_api() as api:
+        page = api.get(path, action=action, actor=actor, limit=limit, cursor=cursor)
+    columns, rows = _event_table(page["events"], with_tenant=not org)
+    print_table(columns, rows, empty="no audit events")
+    print_next_cursor(page)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    tenant: Annotated[str | None, typer.Option(help="One tenant's slug; all without.")] = None,
+) -> None:
+    """Check the audit hash chains in the local database; exit 1 if any is broken."""
+    from idgate.control.audit_log import verify_audit_chains
+
+    rt = local_runtime()
+    with reported():
+        verdicts = verify_audit_chains(rt, tenant)
+    broken = 0
+    for slug, verdict in verdicts:
+        if verdict.intact:
+            typer.echo(f"{slug}: ok {verdict.events} events")
+        else:
+            broken += 1
+            typer.echo(f"{slug}: BROKEN at seq {verdict.first_bad_seq}")
+    if broken:
+        fail(f"the audit chain of {broken} tenant{'s are' if broken != 1 else ' is'} broken")
