@@ -7,7 +7,6 @@ the tenant's tier limits like any other.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 
@@ -55,16 +54,6 @@ def tenant_set_tier(slug: str, tier: TierArgument) -> None:
     typer.echo(f"tenant {org.slug} is on the {org.tier} tier")
 
 
-def _check_uris_parse(uris: list[str]) -> None:
-    # urlsplit raises ValueError on some malformed URIs ('https://[x'); the registration's
-    # own checks then never run, so they are caught here as one clear line.
-    for uri in uris:
-        try:
-            urlsplit(uri)
-        except ValueError as exc:
-            fail(f"'{uri}' is not a valid URI ({exc})")
-
-
 @client_app.command("create")
 def client_create(
     slug: str,
@@ -87,7 +76,6 @@ def client_create(
     """Register an application. Without --secret, --confidential generates one (shown once)."""
     if sum([secret is not None, confidential, public]) > 1:
         fail("choose one of --secret, --confidential, --public")
-    _check_uris_parse([*(redirect_uri or []), *(post_logout_redirect_uri or [])])
     rt = local_runtime()
     with reported():
         client, generated = applications.create_application(

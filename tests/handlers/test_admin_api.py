@@ -781,6 +781,20 @@ def test_set_tier_changes_the_application_limit_with_a_clear_error_when_reached(
     assert_error(world.call("PUT", "/orgs/nope/tier", json={"tier": "pro"}), 404, "not_found")
 
 
+@pytest.mark.parametrize(
+    "uri",
+    ["https://[x", "https://exa mple.com/cb", "https://shop.example:port/cb", "https://a\x00b/"],
+)
+def test_a_malformed_redirect_uri_is_a_clear_400_naming_it_not_a_500(
+    world: AdminWorld, uri: str
+) -> None:
+    for uri_field in ("redirect_uris", "post_logout_redirect_uris"):
+        body = {"client_id": "bad", "redirect_uris": [SHOP_REDIRECT], uri_field: [uri]}
+        refused = world.call("POST", "/orgs/shop/apps", "alice", json=body)
+        assert uri in assert_error(refused, 400, "validation_failed")["message"]
+    assert "bad" not in {app["client_id"] for app in world.ok("GET", "/orgs/shop/apps", "alice")}
+
+
 def test_platform_owner_changes_tier_limits_and_they_apply_at_once(world: AdminWorld) -> None:
     listed = {t["name"]: t for t in world.ok("GET", "/tiers", "dave")}
     assert listed["free"] == {

@@ -221,10 +221,11 @@ def test_client_scopes_default_to_every_supported_scope_and_repeat(
 @pytest.mark.parametrize("option", ["--redirect-uri", "--post-logout-redirect-uri"])
 def test_an_unparsable_uri_is_one_error_line_not_a_traceback(cli: CliRunner, option: str) -> None:
     cli.invoke(app, ["tenant", "create", "shop"])
+    valid = [] if option == "--redirect-uri" else ["--redirect-uri", "https://shop.example/cb"]
 
     result = cli.invoke(
         app,
-        ["client", "create", "shop", "--client-id", "c", "--public", option, "https://[x"],
+        ["client", "create", "shop", "--client-id", "c", "--public", *valid, option, "https://[x"],
     )
 
     assert _one_error_line(result) == "error: 'https://[x' is not a valid URI (Invalid IPv6 URL)"

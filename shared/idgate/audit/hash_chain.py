@@ -49,6 +49,32 @@ def _hashed_fields(event: dict[str, Any]) -> dict[str, Any]:
     return {key: event[key] for key in keys}
 
 
+def _next_link(conn: Connection, tenant_id: str) -> tuple[int, str]:
+    """The seq of the tenant's next event and the hash it chains to."""
+    head = conn.execute(
+        select(audit_events.c.seq, audit_events.c.hash)
+        .where(audit_events.c.tenant_id == tenant_id)
+        .order_by(audit_events.c.seq.desc())
+        .limit(1)
+    ).first()
+    return (head.seq + 1, head.hash) if head else (1, GENESIS)
+
+
+def _appended(conn: Connection, event: dict[str, Any], prev_hash: str) -> bool:
+    """False when a concurrent append took the event's seq first. The savepoint undoes only
+    the failed insert, so the caller's transaction survives to retry."""
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(audit_events).values(
+                    **event, prev_hash=prev_hash, hash=event_hash(prev_hash, event)
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
 def record(
     conn: Connection,
     *,
@@ -62,13 +88,7 @@ def record(
     """Append one event to the tenant's chain, inside the caller's transaction."""
     context = current_request.get()
     for _ in range(_APPEND_ATTEMPTS):
-        head = conn.execute(
-            select(audit_events.c.seq, audit_events.c.hash)
-            .where(audit_events.c.tenant_id == tenant_id)
-            .order_by(audit_events.c.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+        seq, prev_hash = _next_link(conn, tenant_id)
         event = {
             "tenant_id": tenant_id,
             "seq": seq,
@@ -80,16 +100,8 @@ def record(
             "ip": context.ip,
             "details": details or {},
         }
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(audit_events).values(
-                        **event, prev_hash=prev_hash, hash=event_hash(prev_hash, event)
-                    )
-                )
+        if _appended(conn, event, prev_hash):
             return
-        except IntegrityError:
-            continue
     raise RuntimeError("could not append to the audit log under contention")
 
 

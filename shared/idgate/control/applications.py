@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from idgate.audit.hash_chain import record
-from idgate.control.organizations import find_organization
-from idgate.control.rbac import Operator, require_org_permission
+from idgate.control.organizations import authorized_organization
+from idgate.control.rbac import Operator
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.client_model import Client
 from idgate.oauth.clients import (
@@ -24,15 +24,13 @@ from idgate.tenancy.tiers import check_application_limit
 
 def list_applications(rt: Runtime, operator: Operator, slug: str) -> list[Client]:
     with database.read(rt.engine) as conn:
-        tenant = find_organization(conn, slug)
-        require_org_permission(operator, tenant.id, "org.apps.read")
+        tenant = authorized_organization(conn, operator, slug, "org.apps.read")
         return list_clients(conn, tenant.id)
 
 
 def get_application(rt: Runtime, operator: Operator, slug: str, client_id: str) -> Client:
     with database.read(rt.engine) as conn:
-        tenant = find_organization(conn, slug)
-        require_org_permission(operator, tenant.id, "org.apps.read")
+        tenant = authorized_organization(conn, operator, slug, "org.apps.read")
         return load_client(conn, tenant.id, client_id)
 
 
@@ -40,8 +38,7 @@ def create_application(
     rt: Runtime, operator: Operator, slug: str, **fields: Any
 ) -> tuple[Client, str | None]:
     with database.write(rt.engine) as conn:
-        tenant = find_organization(conn, slug)
-        require_org_permission(operator, tenant.id, "org.apps.write")
+        tenant = authorized_organization(conn, operator, slug, "org.apps.write")
         check_application_limit(conn, tenant)
         client, secret = register_client(rt, conn, tenant=tenant, **fields)
         record(
@@ -59,8 +56,7 @@ def update_application(
     rt: Runtime, operator: Operator, slug: str, client_id: str, **changes: Any
 ) -> Client:
     with database.write(rt.engine) as conn:
-        tenant = find_organization(conn, slug)
-        require_org_permission(operator, tenant.id, "org.apps.write")
+        tenant = authorized_organization(conn, operator, slug, "org.apps.write")
         client = update_client(rt, conn, tenant.id, client_id, **changes)
         changed = sorted(k for k, v in changes.items() if v is not None)
         record(
@@ -80,8 +76,7 @@ def rotate_application_secret(
 ) -> tuple[Client, str]:
     """A new secret for the application, returned (once) with the application."""
     with database.write(rt.engine) as conn:
-        tenant = find_organization(conn, slug)
-        require_org_permission(operator, tenant.id, "org.apps.write")
+        tenant = authorized_organization(conn, operator, slug, "org.apps.write")
         secret = rotate_client_secret(rt, conn, tenant.id, client_id)
         client = load_client(conn, tenant.id, client_id)
         record(
@@ -97,8 +92,7 @@ def rotate_application_secret(
 
 def delete_application(rt: Runtime, operator: Operator, slug: str, client_id: str) -> None:
     with database.write(rt.engine) as conn:
-        tenant = find_organization(conn, slug)
-        require_org_permission(operator, tenant.id, "org.apps.write")
+        tenant = authorized_organization(conn, operator, slug, "org.apps.write")
         delete_client(rt, conn, tenant.id, client_id)
         record(
             conn,

@@ -9,8 +9,8 @@ import json
 from sqlalchemy import select
 
 from idgate.audit.hash_chain import AuditEvent, AuditFilter, ChainVerdict, list_events, verify_chain
-from idgate.control.organizations import find_organization
-from idgate.control.rbac import Operator, require_org_permission, require_platform_permission
+from idgate.control.organizations import authorized_organization
+from idgate.control.rbac import Operator, require_platform_permission
 from idgate.crypto.digests import b64url, b64url_decode
 from idgate.kernel.errors import NotFound, ValidationFailed
 from idgate.kernel.runtime import Runtime
@@ -49,8 +49,7 @@ def read_audit_log(
             require_platform_permission(operator, "platform.audit.read")
             tenant_ids = None
         else:
-            tenant = find_organization(conn, slug)
-            require_org_permission(operator, tenant.id, "org.audit.read")
+            tenant = authorized_organization(conn, operator, slug, "org.audit.read")
             tenant_ids = [tenant.id]
         events = list_events(
             conn,

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from idgate.audit.hash_chain import record
-from idgate.control.organizations import find_organization
-from idgate.control.rbac import Operator, require_org_permission
+from idgate.control.organizations import authorized_organization
+from idgate.control.rbac import Operator
 from idgate.crypto.digests import b64url
 from idgate.identity.customers import Customer, create_customer, get_customer, normalize_email
 from idgate.identity.sessions import end_session
@@ -60,18 +60,12 @@ def _decode_cursor(cursor: str) -> str:
     return email
 
 
-def _org(conn: Connection, operator: Operator, slug: str, permission: str) -> Tenant:
-    tenant = find_organization(conn, slug)
-    require_org_permission(operator, tenant.id, permission)
-    return tenant
-
-
 def list_customers(
     rt: Runtime, operator: Operator, slug: str, *, query: str | None, cursor: str | None, limit: int
 ) -> CustomerPage:
     limit = max(1, min(limit, MAX_PAGE))
     with database.read(rt.engine) as conn:
-        tenant = _org(conn, operator, slug, "org.customers.read")
+        tenant = authorized_organization(conn, operator, slug, "org.customers.read")
         statement = select(customers).where(customers.c.tenant_id == tenant.id)
         if query:
             prefix = normalize_email(query)
@@ -96,57 +90,68 @@ def _customer(conn: Connection, tenant: Tenant, customer_id: str) -> Customer:
     return customer
 
 
+def _identities(conn: Connection, customer: Customer) -> list[dict[str, Any]]:
+    has_password = conn.execute(
+        select(customers.c.password_hash.isnot(None)).where(customers.c.id == customer.id)
+    ).scalar()
+    return [{"provider": "password", "subject": customer.email}] if has_password else []
+
+
+def _active_sessions(conn: Connection, customer_id: str, now: float) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(sessions.c.id, sessions.c.auth_time, sessions.c.created_at, sessions.c.expires_at)
+        .where(
+            sessions.c.customer_id == customer_id,
+            sessions.c.ended_at.is_(None),
+            sessions.c.expires_at > now,
+        )
+        .order_by(sessions.c.created_at.desc())
+    ).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def _subscriptions(conn: Connection, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's consents, with the application's name (None once it is deleted)."""
+    rows = conn.execute(
+        select(
+            consents.c.client_id,
+            clients.c.name,
+            consents.c.scopes,
+            consents.c.granted_at,
+            consents.c.updated_at,
+        )
+        .join(
+            clients,
+            (clients.c.tenant_id == consents.c.tenant_id)
+            & (clients.c.client_id == consents.c.client_id),
+            isouter=True,
+        )
+        .where(consents.c.customer_id == customer_id)
+        .order_by(consents.c.granted_at)
+    ).all()
+    return [
+        {
+            "client_id": row.client_id,
+            "application": row.name,
+            "scopes": list(row.scopes),
+            "granted_at": row.granted_at,
+            "updated_at": row.updated_at,
+        }
+        for row in rows
+    ]
+
+
 def show_customer(rt: Runtime, operator: Operator, slug: str, customer_id: str) -> CustomerDetail:
     now = rt.now()
     with database.read(rt.engine) as conn:
-        tenant = _org(conn, operator, slug, "org.customers.read")
+        tenant = authorized_organization(conn, operator, slug, "org.customers.read")
         customer = _customer(conn, tenant, customer_id)
-        has_password = conn.execute(
-            select(customers.c.password_hash.isnot(None)).where(customers.c.id == customer.id)
-        ).scalar()
-        active = conn.execute(
-            select(
-                sessions.c.id, sessions.c.auth_time, sessions.c.created_at, sessions.c.expires_at
-            )
-            .where(
-                sessions.c.customer_id == customer.id,
-                sessions.c.ended_at.is_(None),
-                sessions.c.expires_at > now,
-            )
-            .order_by(sessions.c.created_at.desc())
-        ).all()
-        subscriptions = conn.execute(
-            select(
-                consents.c.client_id,
-                clients.c.name,
-                consents.c.scopes,
-                consents.c.granted_at,
-                consents.c.updated_at,
-            )
-            .join(
-                clients,
-                (clients.c.tenant_id == consents.c.tenant_id)
-                & (clients.c.client_id == consents.c.client_id),
-                isouter=True,
-            )
-            .where(consents.c.customer_id == customer.id)
-            .order_by(consents.c.granted_at)
-        ).all()
-    return CustomerDetail(
-        customer=customer,
-        identities=[{"provider": "password", "subject": customer.email}] if has_password else [],
-        sessions=[dict(row._mapping) for row in active],
-        subscriptions=[
-            {
-                "client_id": s.client_id,
-                "application": s.name,
-                "scopes": list(s.scopes),
-                "granted_at": s.granted_at,
-                "updated_at": s.updated_at,
-            }
-            for s in subscriptions
-        ],
-    )
+        return CustomerDetail(
+            customer=customer,
+            identities=_identities(conn, customer),
+            sessions=_active_sessions(conn, customer.id, now),
+            subscriptions=_subscriptions(conn, customer.id),
+        )
 
 
 def _revoke_everything(conn: Connection, tenant: Tenant, customer_id: str, now: float) -> int:
@@ -177,7 +182,7 @@ def _revoke_everything(conn: Connection, tenant: Tenant, customer_id: str, now: 
 def revoke_all_sessions(rt: Runtime, operator: Operator, slug: str, customer_id: str) -> int:
     now = rt.now()
     with database.write(rt.engine) as conn:
-        tenant = _org(conn, operator, slug, "org.customers.sessions.revoke")
+        tenant = authorized_organization(conn, operator, slug, "org.customers.sessions.revoke")
         customer = _customer(conn, tenant, customer_id)
         ended = _revoke_everything(conn, tenant, customer.id, now)
         record(
@@ -197,7 +202,7 @@ def revoke_session(
 ) -> None:
     now = rt.now()
     with database.write(rt.engine) as conn:
-        tenant = _org(conn, operator, slug, "org.customers.sessions.revoke")
+        tenant = authorized_organization(conn, operator, slug, "org.customers.sessions.revoke")
         customer = _customer(conn, tenant, customer_id)
         owned = conn.execute(
             select(sessions.c.id).where(
@@ -223,7 +228,7 @@ def set_customer_disabled(
 ) -> Customer:
     now = rt.now()
     with database.write(rt.engine) as conn:
-        tenant = _org(conn, operator, slug, "org.customers.write")
+        tenant = authorized_organization(conn, operator, slug, "org.customers.write")
         customer = _customer(conn, tenant, customer_id)
         conn.execute(
             update(customers).where(customers.c.id == customer.id).values(disabled=disabled)
@@ -250,7 +255,7 @@ def set_customer_disabled(
 
 def delete_customer(rt: Runtime, operator: Operator, slug: str, customer_id: str) -> None:
     with database.write(rt.engine) as conn:
-        tenant = _org(conn, operator, slug, "org.customers.write")
+        tenant = authorized_organization(conn, operator, slug, "org.customers.write")
         customer = _customer(conn, tenant, customer_id)
         conn.execute(delete(consents).where(consents.c.customer_id == customer.id))
         conn.execute(delete(customers).where(customers.c.id == customer.id))
@@ -274,7 +279,7 @@ def add_customer(
     name: str | None,
 ) -> Customer:
     with database.write(rt.engine) as conn:
-        tenant = _org(conn, operator, slug, "org.customers.write")
+        tenant = authorized_organization(conn, operator, slug, "org.customers.write")
         customer = create_customer(
             conn, tenant_id=tenant.id, email=email, password=password, name=name, now=rt.now()
         )

@@ -73,6 +73,17 @@ def find_organization(conn: Connection, slug: str) -> Tenant:
     return tenant
 
 
+def authorized_organization(
+    conn: Connection, operator: Operator, slug: str, permission: str
+) -> Tenant:
+    """The organization an org-scoped operation acts on, once the operator holds
+    ``permission`` there. Existence is checked first, so a missing organization and one the
+    operator is not a member of give the same 404; a member without the permission gets 403."""
+    tenant = find_organization(conn, slug)
+    require_org_permission(operator, tenant.id, permission)
+    return tenant
+
+
 def _create_pending(
     rt: Runtime, conn: Connection, *, operator_id: str, actor: str, slug: str, name: str | None
 ) -> Tenant:
@@ -157,8 +168,7 @@ def list_organizations(
 
 def get_organization(rt: Runtime, operator: Operator, slug: str) -> Organization:
     with database.read(rt.engine) as conn:
-        tenant = find_organization(conn, slug)
-    require_org_permission(operator, tenant.id, "org.read")
+        tenant = authorized_organization(conn, operator, slug, "org.read")
     return organization_of(rt, tenant)
 
 

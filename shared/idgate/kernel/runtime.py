@@ -1,7 +1,9 @@
 """The per-process runtime: settings, database engine, clock and every per-process cache.
 
 Built once per process (a Lambda container or a uvicorn worker, see ``idgate.process``) and
-handed to every core operation, so nothing reads global state and tests build their own.
+handed to every core operation, so nothing reads global state and tests build their own:
+every cache of data read from the database or derived from it lives here (the Prometheus
+registry is the one process-wide exception, see ``observability.metrics``).
 The kernel knows no other part of idgate, so the engine is built by a factory the
 composition root passes in, and other per-process resources (the key wrapper) are built
 on first use by the context that owns them (``resource``).

@@ -73,6 +73,12 @@ def signing_key(rt: Runtime, tenant_id: str, alg: str) -> SigningKey:
 
 
 def _load_or_create(rt: Runtime, tenant_id: str, alg: str) -> SigningKey:
+    key = _load_current(rt, tenant_id, alg)
+    return key if key is not None else _create(rt, tenant_id, alg)
+
+
+def _load_current(rt: Runtime, tenant_id: str, alg: str) -> SigningKey | None:
+    """The newest current key for ``alg``, unsealed and parsed; None before the first one."""
     query = (
         select(signing_keys)
         .where(
@@ -85,11 +91,16 @@ def _load_or_create(rt: Runtime, tenant_id: str, alg: str) -> SigningKey:
     )
     with database.read(rt.engine) as conn:
         row = conn.execute(query).first()
-    if row is not None:
-        m = row._mapping
-        der = open_for_tenant(rt, tenant_id, m["private_key"], f"signing_key:{m['kid']}")
-        private_key = serialization.load_der_private_key(der, password=None)
-        return SigningKey(m["kid"], alg, private_key, dict(m["public_jwk"]))
+    if row is None:
+        return None
+    m = row._mapping
+    der = open_for_tenant(rt, tenant_id, m["private_key"], f"signing_key:{m['kid']}")
+    private_key = serialization.load_der_private_key(der, password=None)
+    return SigningKey(m["kid"], alg, private_key, dict(m["public_jwk"]))
+
+
+def _create(rt: Runtime, tenant_id: str, alg: str) -> SigningKey:
+    """Generate the tenant's first key for ``alg``, stored sealed with its data key."""
     private_key = _generate(alg)
     kid = uuid.uuid4().hex
     der = private_key.private_bytes(

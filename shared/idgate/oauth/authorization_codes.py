@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
 from idgate.kernel.errors import InvalidGrant
@@ -68,6 +68,22 @@ def consume_code(
 ) -> RedeemedCode:
     """Validate the code's bindings, then mark it used. Raises InvalidGrant on any mismatch."""
     digest = token_digest(code)
+    m = _load_code(conn, tenant_id, digest)
+    _check_code(m, client_id=client_id, redirect_uri=redirect_uri, now=now)
+    _mark_consumed(conn, digest, m["family_id"], now)
+    return RedeemedCode(
+        family_id=m["family_id"],
+        customer_id=m["customer_id"],
+        session_id=m["session_id"],
+        scope=m["scope"],
+        auth_time=m["auth_time"],
+        nonce=m["nonce"],
+        code_challenge=m["code_challenge"],
+    )
+
+
+def _load_code(conn: Connection, tenant_id: str, digest: str) -> RowMapping:
+    """The code joined to its family, which holds what the user granted (one query)."""
     row = conn.execute(
         select(
             authorization_codes,
@@ -81,7 +97,11 @@ def consume_code(
     ).first()
     if row is None:
         raise InvalidGrant("authorization code is invalid")
-    m = row._mapping
+    return row._mapping
+
+
+def _check_code(m: RowMapping, *, client_id: str, redirect_uri: str | None, now: float) -> None:
+    """RFC 6749 §4.1.3's checks; a used code is reuse first (§4.1.2), whoever presents it."""
     if m["consumed_at"] is not None:
         raise ReuseDetected(m["family_id"], "authorization code was already used")
     if m["client_id"] != client_id:
@@ -91,19 +111,14 @@ def consume_code(
     # RFC 6749 §4.1.3: redirect_uri must be identical when it was in the request.
     if redirect_uri != m["redirect_uri"]:
         raise InvalidGrant("redirect_uri does not match the authorization request")
+
+
+def _mark_consumed(conn: Connection, digest: str, family_id: str, now: float) -> None:
+    # Conditional, so of two concurrent redemptions that both passed the checks one loses.
     consumed = conn.execute(
         update(authorization_codes)
         .where(authorization_codes.c.digest == digest, authorization_codes.c.consumed_at.is_(None))
         .values(consumed_at=now)
     )
     if consumed.rowcount != 1:
-        raise ReuseDetected(m["family_id"], "authorization code was already used")
-    return RedeemedCode(
-        family_id=m["family_id"],
-        customer_id=m["customer_id"],
-        session_id=m["session_id"],
-        scope=m["scope"],
-        auth_time=m["auth_time"],
-        nonce=m["nonce"],
-        code_challenge=m["code_challenge"],
-    )
+        raise ReuseDetected(family_id, "authorization code was already used")

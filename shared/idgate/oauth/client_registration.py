@@ -36,7 +36,14 @@ def grant_types_named(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def check_redirect_uri_syntax(uri: str) -> None:
-    parts = urlsplit(uri)
+    # RFC 3986 §2: no whitespace or control characters in a URI; urlsplit accepts them.
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in uri):
+        raise ValidationFailed(f"'{uri}' is not a valid URI (whitespace or control character)")
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - parsing the port is the check: "https://h:x" raises
+    except ValueError as exc:
+        raise ValidationFailed(f"'{uri}' is not a valid URI ({exc})") from None
     if not parts.scheme or not parts.netloc:
         raise ValidationFailed(f"redirect URI must be absolute: {uri}")
     if parts.fragment or uri.endswith("#"):

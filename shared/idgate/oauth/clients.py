@@ -53,23 +53,14 @@ def register_client(
 ) -> tuple[Client, str | None]:
     """Register a client; returns it and the plaintext secret when one was generated."""
     grant_types = grant_types_named(grants)
-    generated = None
-    if client_type != "confidential":
-        if secret is not None:
-            raise ValidationFailed("public clients have no secret")
-    elif secret is None:
-        secret = generated = random_token(32)
-    elif len(secret) < MIN_SECRET_LENGTH:
-        raise ValidationFailed(f"client secret must be at least {MIN_SECRET_LENGTH} characters")
+    digest, generated = _client_secret(rt, tenant.id, client_type, secret)
     client = Client(
         id=str(uuid.uuid4()),
         tenant_id=tenant.id,
         client_id=client_id,
         name=name or client_id,
         client_type=client_type,
-        secret_digest=secret_digest(secret, client_secret_pepper(rt, tenant.id))
-        if secret
-        else None,
+        secret_digest=digest,
         redirect_uris=tuple(redirect_uris),
         post_logout_redirect_uris=tuple(post_logout_redirect_uris),
         grant_types=grant_types,
@@ -80,12 +71,35 @@ def register_client(
         audience=audience,
     )
     check_client_settings(client)
+    _insert_client(rt, conn, tenant, client)
+    return client, generated
+
+
+def _client_secret(
+    rt: Runtime, tenant_id: str, client_type: str, secret: str | None
+) -> tuple[str | None, str | None]:
+    """Only confidential clients have a secret (RFC 6749 §2.1); one is generated when none
+    is supplied. Returns the digest to store and the generated plaintext, if any."""
+    generated = None
+    if client_type != "confidential":
+        if secret is not None:
+            raise ValidationFailed("public clients have no secret")
+    elif secret is None:
+        secret = generated = random_token(32)
+    elif len(secret) < MIN_SECRET_LENGTH:
+        raise ValidationFailed(f"client secret must be at least {MIN_SECRET_LENGTH} characters")
+    digest = secret_digest(secret, client_secret_pepper(rt, tenant_id)) if secret else None
+    return digest, generated
+
+
+def _insert_client(rt: Runtime, conn: Connection, tenant: Tenant, client: Client) -> None:
     try:
         with conn.begin_nested():
             conn.execute(insert(clients).values(**_row_values(client), created_at=rt.now()))
     except IntegrityError as exc:
-        raise Conflict(f"client '{client_id}' already exists in tenant '{tenant.slug}'") from exc
-    return client, generated
+        raise Conflict(
+            f"client '{client.client_id}' already exists in tenant '{tenant.slug}'"
+        ) from exc
 
 
 def _row_values(client: Client) -> dict[str, object]:

@@ -51,18 +51,9 @@ def prepare_user_tokens(
     customer = get_customer(conn, tenant.id, customer_id)
     if customer is None or customer.disabled:
         raise InvalidGrant("the end user is no longer active")
-    refresh_scope = refresh_scope or scope
-    refresh_token = None
-    if "offline_access" in refresh_scope.split() and client.allows_grant("refresh_token"):
-        refresh_token = issue_refresh_token(
-            conn,
-            tenant_id=tenant.id,
-            family_id=family_id,
-            client_id=client.client_id,
-            scope=refresh_scope,
-            ttl=client.refresh_token_ttl,
-            now=now,
-        )
+    refresh_token = _refresh_token(
+        conn, tenant, client, family_id=family_id, scope=refresh_scope or scope, now=now
+    )
     subject = AccessTokenSubject(
         subject=customer.id,
         client_id=client.client_id,
@@ -73,6 +64,24 @@ def prepare_user_tokens(
         audience=client.audience,
     )
     return PreparedTokens(customer, subject, nonce, refresh_token, now)
+
+
+def _refresh_token(
+    conn: Connection, tenant: Tenant, client: Client, *, family_id: str, scope: str, now: float
+) -> str | None:
+    """Issued only for ``offline_access`` (OIDC Core §11) to a client allowed the
+    refresh_token grant; None otherwise."""
+    if "offline_access" not in scope.split() or not client.allows_grant("refresh_token"):
+        return None
+    return issue_refresh_token(
+        conn,
+        tenant_id=tenant.id,
+        family_id=family_id,
+        client_id=client.client_id,
+        scope=scope,
+        ttl=client.refresh_token_ttl,
+        now=now,
+    )
 
 
 def sign_user_tokens(

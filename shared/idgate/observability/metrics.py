@@ -3,6 +3,10 @@
 Labels are bounded: HTTP requests by route *template* (never the raw path), grants by the
 registered grant types, failures by RFC 6749 §5.2 error code. Label children are cached,
 so recording a request costs two dictionary lookups and two lock-protected additions.
+
+The metrics live in prometheus_client's process-wide registry (one scrape per process), so
+they and that memo of their label children are module state, not ``Runtime`` state: they
+hold no data read from the database and nothing a test or a tenant could see go stale.
 """
 
 from __future__ import annotations
