@@ -87,7 +87,8 @@ def migrate(rt: Runtime) -> None:
 def serve(rt: Runtime, app: TokenPathsFirst, *, host: str, port: int) -> None:
     import uvicorn
 
-    print(f"idgate is serving {rt.public_url} (database: {rt.settings.database_url})", flush=True)
+    database_url = rt.settings.redacted_database_url  # never the password
+    print(f"idgate is serving {rt.public_url} (database: {database_url})", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, ws="none")
 
 

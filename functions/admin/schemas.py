@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from idgate.audit.hash_chain import AuditEvent
 from idgate.control.rbac import Role
@@ -17,15 +17,36 @@ from idgate.tenancy.tiers import TierName
 _GRANT_SHORT_NAMES = {grant.grant_type: grant.name for grant in GRANTS}
 
 
+def _without_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL (SQLite can): refused here, as a 400 naming the
+    # field on both databases, instead of a driver error (500) on one of them.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+# The lengths are those of the columns (idgate.storage.tables): longer input is a 400
+# naming the field, not a 500 from PostgreSQL's varchar check.
+Slug = Annotated[str, Field(max_length=63), AfterValidator(_without_nul)]
+ClientId = Annotated[str, Field(max_length=128), AfterValidator(_without_nul)]
+Name = Annotated[str, Field(max_length=200), AfterValidator(_without_nul)]
+Email = Annotated[str, Field(max_length=320), AfterValidator(_without_nul)]
+Item = Annotated[str, Field(max_length=200), AfterValidator(_without_nul)]  # grants, scopes
+# Control characters, NUL included, are the core's refusal naming the URI (client_registration).
+Uri = Annotated[str, Field(max_length=2048)]
+# A tier limit is a PostgreSQL integer; negative ones are the core's rule (validation_failed).
+Limit = Annotated[int, Field(le=2**31 - 1)]
+
+
 class OrganizationIn(BaseModel):
-    slug: str = Field(description="Lowercase letters, digits and hyphens; the issuer path")
-    name: str | None = None
+    slug: Slug = Field(description="Lowercase letters, digits and hyphens; the issuer path")
+    name: Name | None = None
 
 
 class SignUpIn(BaseModel):
-    email: str
+    email: Email
     password: str = Field(min_length=8)
-    name: str | None = None
+    name: Name | None = None
     organization: OrganizationIn
 
 
@@ -42,8 +63,8 @@ class TierIn(BaseModel):
 
 
 class TierLimitsIn(BaseModel):
-    max_applications: int | None = None
-    max_monthly_active_customers: int | None = None
+    max_applications: Limit | None = None
+    max_monthly_active_customers: Limit | None = None
     byo_oauth_allowed: bool | None = None
 
 
@@ -55,7 +76,7 @@ class TierOut(BaseModel):
 
 
 class MemberIn(BaseModel):
-    email: str
+    email: Email
     role: Role
 
 
@@ -66,22 +87,25 @@ class MemberOut(BaseModel):
 
 
 class ApplicationIn(BaseModel):
-    client_id: str
-    name: str | None = None
+    client_id: ClientId
+    name: Name | None = None
     client_type: Literal["confidential", "public"] = "confidential"
-    redirect_uris: list[str] = []
-    post_logout_redirect_uris: list[str] = []
-    grants: list[str] = ["authorization_code"]
-    scopes: list[str] | None = None
+    redirect_uris: list[Uri] = []
+    post_logout_redirect_uris: list[Uri] = []
+    grants: list[Item] = ["authorization_code"]
+    scopes: list[Item] | None = None
     id_token_alg: SigningAlg = ID_TOKEN_DEFAULT_ALG
 
 
 class ApplicationPatch(BaseModel):
-    name: str | None = None
-    redirect_uris: list[str] | None = None
-    post_logout_redirect_uris: list[str] | None = None
-    grants: list[str] | None = None
-    scopes: list[str] | None = None
+    """RFC 7396 merge semantics: an absent (or null) field is left as it is, so ``{}``
+    changes nothing."""
+
+    name: Name | None = None
+    redirect_uris: list[Uri] | None = None
+    post_logout_redirect_uris: list[Uri] | None = None
+    grants: list[Item] | None = None
+    scopes: list[Item] | None = None
     id_token_alg: SigningAlg | None = None
 
 
@@ -112,9 +136,9 @@ class ApplicationOut(BaseModel):
 
 
 class CustomerIn(BaseModel):
-    email: str
+    email: Email
     password: str | None = Field(default=None, min_length=8)
-    name: str | None = None
+    name: Name | None = None
 
 
 class CustomerOut(BaseModel):

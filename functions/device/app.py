@@ -14,6 +14,7 @@ from idgate.oauth.device_verification import (
     ConfirmDevice,
     DeviceDecided,
     DevicePage,
+    TooManyAttempts,
     decide_device_request,
     device_page,
 )
@@ -54,6 +55,8 @@ def _page(request: Request, tenant: Tenant, page: DevicePage) -> Response:
         )
     if isinstance(page, DeviceDecided):
         return render(request, "device_done.html", approved=page.approved)
+    if isinstance(page, TooManyAttempts):
+        return _too_many_attempts(request, action, page)
     return render(
         request,
         "device_enter.html",
@@ -61,6 +64,20 @@ def _page(request: Request, tenant: Tenant, page: DevicePage) -> Response:
         action=action,
         status_code=400 if page.error else 200,
     )
+
+
+def _too_many_attempts(request: Request, action: str, page: TooManyAttempts) -> Response:
+    """RFC 8628 §5.1 (RFC 6585 §4): refused until the window passes, whatever the code."""
+    minutes = -(-page.retry_after // 60)
+    response = render(
+        request,
+        "device_enter.html",
+        error=f"Too many incorrect codes. Wait {minutes} minute(s) and try again.",
+        action=action,
+        status_code=429,
+    )
+    response.headers["Retry-After"] = str(page.retry_after)
+    return response
 
 
 @router.get("/device")

@@ -109,7 +109,7 @@ def emulate(settings: Settings) -> tuple[Settings, AwsEmulation]:
     print(
         f"AWS emulation (moto) at {emulation.endpoint_url}: KMS key {emulation.kms_key_id}, "
         f"SES identity for {settings.mail_from}\n"
-        f"  database: {emulated.database_url} ({note})",
+        f"  database: {emulated.redacted_database_url} ({note})",
         flush=True,
     )
     return emulated, emulation
@@ -126,6 +126,6 @@ def check_data_keys_open(rt: Runtime) -> None:
             tenant_data_key(rt, tenant_id)
     except Exception:
         raise SystemExit(
-            f"error: the data keys in {rt.settings.database_url} were wrapped by another "
+            f"error: the data keys in {rt.settings.redacted_database_url} were wrapped by another "
             "key-encryption key; use a fresh database with --emulate-aws"
         ) from None

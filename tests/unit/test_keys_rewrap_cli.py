@@ -12,6 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
@@ -81,7 +82,7 @@ def test_rewrap_to_a_master_key_file_reports_the_count_and_what_to_set(
         f"next: set IDGATE_KEY_PROVIDER=local and IDGATE_MASTER_KEY to the key in {key_file}"
     )
     assert "restart every idgate process" in next_step
-    assert _signs_with(rt, acme.slug, master_key=NEW_MASTER_KEY)
+    assert _signs_with(rt, acme.slug, master_key=SecretStr(NEW_MASTER_KEY))
     assert not _signs_with(rt, acme.slug)  # the old key no longer opens it
 
 
@@ -107,7 +108,7 @@ def test_rewrap_to_a_master_key_in_an_environment_variable(
 
     assert result.exit_code == 0, result.output
     assert "IDGATE_MASTER_KEY=$NEW_IDGATE_KEY" in result.output
-    assert _signs_with(rt, acme.slug, master_key=NEW_MASTER_KEY)
+    assert _signs_with(rt, acme.slug, master_key=SecretStr(NEW_MASTER_KEY))
 
 
 @pytest.mark.aws
@@ -164,7 +165,7 @@ def test_a_current_key_that_does_not_open_the_data_keys_rewraps_nothing(
     rt: Runtime, acme: TenantFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Configured with the wrong current key, the command stops before any write."""
-    wrong = build_runtime(rt.settings.model_copy(update={"master_key": NEW_MASTER_KEY}))
+    wrong = build_runtime(rt.settings.model_copy(update={"master_key": SecretStr(NEW_MASTER_KEY)}))
     monkeypatch.setattr("idgate_cli.local_runtime.current_runtime", lambda: wrong)
     monkeypatch.setenv("THIRD_KEY", base64.urlsafe_b64encode(bytes(32)).decode().rstrip("="))
     before = _wrapped(rt)

@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
 from moto import mock_aws
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from idgate.aws.kms import KmsKeyWrapper
@@ -162,12 +163,12 @@ def test_rewrapping_under_a_new_master_key_keeps_signing_keys_and_sealed_data_op
 
     assert rewrap_data_keys(rt, new_wrapper) == len(_providers(rt))
 
-    rotated = _runtime_with(rt, master_key=OTHER_MASTER_KEY)
+    rotated = _runtime_with(rt, master_key=SecretStr(OTHER_MASTER_KEY))
     assert _signing_kids(rotated, tenant.id) == kids
     assert keys.signing_key(rotated, tenant.id, keys.ID_TOKEN_DEFAULT_ALG).kid in kids
     opened = open_for_tenant(rotated, tenant.id, sealed, "upstream:github")
     assert opened == b"upstream client secret"
-    stale = _runtime_with(rt, master_key=MASTER_KEY)
+    stale = _runtime_with(rt, master_key=SecretStr(MASTER_KEY))
     with pytest.raises(EnvelopeError):
         open_for_tenant(stale, tenant.id, sealed, "upstream:github")
     for runtime in (rotated, stale):

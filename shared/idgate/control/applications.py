@@ -55,10 +55,15 @@ def create_application(
 def update_application(
     rt: Runtime, operator: Operator, slug: str, client_id: str, **changes: Any
 ) -> Client:
+    """Apply the given changes; ``None`` leaves a setting as it is. No change at all (an
+    empty PATCH, RFC 7396) answers the application unchanged, neither written nor audited,
+    yet checked like a change: the permission, then the application's existence."""
+    changed = sorted(k for k, v in changes.items() if v is not None)
     with database.write(rt.engine) as conn:
         tenant = authorized_organization(conn, operator, slug, "org.apps.write")
+        if not changed:
+            return load_client(conn, tenant.id, client_id)
         client = update_client(rt, conn, tenant.id, client_id, **changes)
-        changed = sorted(k for k, v in changes.items() if v is not None)
         record(
             conn,
             tenant_id=tenant.id,

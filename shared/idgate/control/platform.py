@@ -126,5 +126,6 @@ def init_platform(rt: Runtime, *, owner_email: str, password: str | None) -> Pla
         if owner_id is None:
             owner_id, generated = _create_operator(conn, platform.id, email, password, now)
         _make_owner(conn, platform.id, owner_id, email, now)
+    rt.cache.invalidate(("tenant", PLATFORM_SLUG))  # a lookup before it existed may be cached
     _register_cli_client(rt, platform)
     return PlatformInit(email, created, generated)

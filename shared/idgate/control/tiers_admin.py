@@ -30,8 +30,9 @@ def list_tiers(rt: Runtime, operator: Operator) -> list[Tier]:
 def update_tier(rt: Runtime, operator: Operator, name: str, **limits: int | bool | None) -> Tier:
     require_platform_permission(operator, "platform.tiers.write")
     changes = {key: value for key, value in limits.items() if value is not None}
-    if any(isinstance(v, int) and not isinstance(v, bool) and v < 0 for v in changes.values()):
-        raise ValidationFailed("limits must not be negative")
+    negative = [k for k, v in changes.items() if not isinstance(v, bool) and (v or 0) < 0]
+    if negative:  # named, as every refusal of the admin API names its field
+        raise ValidationFailed(f"{', '.join(negative)}: limits must not be negative")
     with database.write(rt.engine) as conn:
         before = get_tier(conn, name)
         if changes:

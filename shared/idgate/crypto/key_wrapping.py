@@ -80,5 +80,5 @@ def create_key_wrapper(settings: Settings) -> KeyWrapper:
 
         return KmsKeyWrapper(settings)
     if settings.master_key:
-        return MasterKeyWrapper(decode_master_key(settings.master_key))
+        return MasterKeyWrapper(decode_master_key(settings.master_key.get_secret_value()))
     return MasterKeyWrapper(load_or_create_master_key(settings.master_key_file))

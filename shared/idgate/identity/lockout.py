@@ -10,6 +10,7 @@ exist. A locked attempt costs no Argon2id work, which also blunts password spray
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from idgate.storage.tables import sign_in_failures
 
@@ -32,12 +33,17 @@ def record_failure(conn: Connection, *, tenant_id: str, email: str, now: float) 
     key = (sign_in_failures.c.tenant_id == tenant_id) & (sign_in_failures.c.email == email)
     row = conn.execute(select(sign_in_failures).where(key)).first()
     if row is None or now - row.window_started_at > WINDOW_SECONDS:
-        conn.execute(delete(sign_in_failures).where(key))
-        conn.execute(
-            insert(sign_in_failures).values(
-                tenant_id=tenant_id, email=email, failures=1, window_started_at=now
-            )
-        )
+        try:
+            with conn.begin_nested():
+                conn.execute(delete(sign_in_failures).where(key))
+                conn.execute(
+                    insert(sign_in_failures).values(
+                        tenant_id=tenant_id, email=email, failures=1, window_started_at=now
+                    )
+                )
+        except IntegrityError:
+            # A concurrent failure opened the window meanwhile: count this one in it.
+            return record_failure(conn, tenant_id=tenant_id, email=email, now=now)
         return False
     failures = row.failures + 1
     locks = failures >= MAX_FAILURES

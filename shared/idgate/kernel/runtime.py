@@ -27,6 +27,13 @@ T = TypeVar("T")
 # Cached security settings: a disabled tenant or a rotated client secret takes effect in
 # every process within this TTL (IDGATE_SECURITY_CACHE_TTL_SECONDS).
 SECURITY_CACHE_KINDS = ("tenant", "client")
+# "Not found" is cached for the lookups a request's own text names (an issuer path's tenant
+# slug, a JWT's kid), so made-up names cost a database lookup per this TTL, not per request;
+# and a tenant's key set is reloaded for an unknown kid at most once per it ("jwks_reload").
+# Never longer than the security TTL: a tenant created by another process appears within
+# both. Creations in this process invalidate the entry and are seen at once.
+NOT_FOUND_CACHE_KINDS = ("tenant", "verification_key")
+NOT_FOUND_TTL_SECONDS = 3.0
 # The claims of an access token whose signature verified, by its exact text (about 2 KiB
 # an entry): the same bytes cannot verify differently.
 VERIFIED_TOKENS_KEPT = 2048
@@ -44,10 +51,12 @@ class Runtime:
 
     def __post_init__(self) -> None:
         security_ttl = self.settings.security_cache_ttl_seconds
+        not_found_ttl = min(NOT_FOUND_TTL_SECONDS, security_ttl)
         self.cache = TtlCache(
-            dict.fromkeys(SECURITY_CACHE_KINDS, security_ttl),
+            {**dict.fromkeys(SECURITY_CACHE_KINDS, security_ttl), "jwks_reload": not_found_ttl},
             self.settings.cache_ttl_seconds,
             self.clock,
+            not_found_ttls=dict.fromkeys(NOT_FOUND_CACHE_KINDS, not_found_ttl),
         )
         self.verified_tokens = BoundedMemo(VERIFIED_TOKENS_KEPT)
         self.serialized_documents = {}

@@ -3,6 +3,10 @@
 Per-tenant policy lives in the database; this module only holds what a process needs to
 start: where the database is, the public URL the issuers derive from, and which key and
 mail providers to use. Unsafe combinations are refused at start-up in production mode.
+
+Secrets never leave through this module: ``master_key`` is a ``SecretStr``, the database
+URLs (which may carry a password) are left out of the repr, validation errors do not echo
+their input, and anything printed or logged shows a URL through ``redacted_url``.
 """
 
 from __future__ import annotations
@@ -10,22 +14,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="IDGATE_", extra="ignore")
+    # A validation error would otherwise quote every input, database password included.
+    model_config = SettingsConfigDict(
+        env_prefix="IDGATE_", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Literal["local", "production"] = "local"
-    database_url: str = "sqlite:///./idgate.db"
+    database_url: str = Field(default="sqlite:///./idgate.db", repr=False)
     # Migrations run as the schema owner when set; the service then connects (database_url)
     # as a role bound by row-level security (infra/postgres/create_app_role.sql).
-    migration_database_url: str | None = None
+    migration_database_url: str | None = Field(default=None, repr=False)
     public_url: str | None = None
-    master_key: str | None = None
+    master_key: SecretStr | None = None
     master_key_file: Path = Path(".idgate/master.key")
     key_provider: Literal["local", "kms"] = "local"
     kms_key_id: str | None = None
@@ -63,5 +71,18 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def redacted_database_url(self) -> str:
+        """The database URL as it may be printed or logged: its password masked."""
+        return redacted_url(self.database_url)
+
+    @property
     def secure_cookies(self) -> bool:
         return bool(self.public_url and self.public_url.startswith("https://"))
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with its password masked (``***``), for start-up lines, logs and errors."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # unparseable: it may still hold a password, so show none of it
+        return "<a database URL that does not parse>"

@@ -151,7 +151,7 @@ class VerificationKey:
 
 def verification_key(rt: Runtime, tenant_id: str, kid: str) -> VerificationKey | None:
     """The public key for ``kid`` with the one algorithm it was made for, parsed once; None
-    for a key this tenant never published."""
+    for a key this tenant never published (cached briefly too, see ``Runtime``)."""
 
     def find() -> VerificationKey | None:
         for jwk in jwks(rt, tenant_id)["keys"]:
@@ -161,8 +161,10 @@ def verification_key(rt: Runtime, tenant_id: str, kid: str) -> VerificationKey |
 
     def load() -> VerificationKey | None:
         key = find()
-        if key is None:
-            # Another process may have created the key after this one cached the set.
+        # Another process may have created the key after this one cached the set; but a
+        # made-up kid must not reload the set on every request, so at most once per a
+        # few seconds (a key created by this process invalidated the set already).
+        if key is None and rt.cache.first_within_ttl(("jwks_reload", tenant_id)):
             rt.cache.invalidate(("jwks", tenant_id))
             key = find()
         return key

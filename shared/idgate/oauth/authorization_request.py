@@ -8,6 +8,7 @@ error is delivered to the verified redirect URI with the request's ``state``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -30,6 +31,10 @@ from idgate.oauth.scopes import SUPPORTED_SCOPES
 from idgate.tenancy.tenants import Tenant
 
 PROMPT_VALUES = frozenset({"none", "login", "consent"})
+# OIDC Core §3.1.2.1: max_age is a non-negative integer number of seconds. ASCII digits only
+# (str.isdigit also accepts "²" and other scripts' digits), and at most about 68 years.
+MAX_AGE_PATTERN = re.compile(r"[0-9]{1,10}")
+MAX_AGE_LIMIT = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -106,8 +111,8 @@ def check_max_age(params: Mapping[str, str]) -> int | None:
     raw = params.get("max_age")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
-        raise InvalidRequest("max_age must be a non-negative integer")
+    if not MAX_AGE_PATTERN.fullmatch(raw) or int(raw) > MAX_AGE_LIMIT:
+        raise InvalidRequest(f"max_age must be an integer from 0 to {MAX_AGE_LIMIT} seconds")
     return int(raw)
 
 

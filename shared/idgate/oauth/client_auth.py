@@ -10,7 +10,6 @@ presented and dispatches to it. Discovery lists the methods from the same regist
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -56,7 +55,11 @@ def _basic_credentials(authorization: str) -> tuple[str, str]:
         raise InvalidRequest("unsupported Authorization scheme")
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    # ValueError covers all three ways the bytes can be wrong: non-ASCII characters (the
+    # edge decodes header bytes as latin-1, so raw bytes arrive as such; b64decode raises
+    # a bare ValueError for them), bad Base64 (binascii.Error) and non-UTF-8 credentials
+    # (UnicodeDecodeError). Every endpoint authenticating a client comes through here.
+    except ValueError as exc:
         raise BasicAuthFailed("malformed Basic credentials") from exc
     client_id, sep, secret = decoded.partition(":")
     if not sep:

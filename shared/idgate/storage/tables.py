@@ -294,3 +294,12 @@ sign_in_failures = Table(
     Column("window_started_at", Float, nullable=False),
     Column("locked_until", Float),
 )
+
+user_code_failures = Table(
+    "user_code_failures",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", Float, nullable=False),
+)

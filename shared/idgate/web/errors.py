@@ -4,7 +4,8 @@ ever shows a stack trace, and a description never carries a secret."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 import structlog
 from fastapi import FastAPI, Request
@@ -27,12 +28,20 @@ def wants_html(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, error: str, message: str, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    error: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    fields: list[str] | None = None,
 ) -> Response:
     if wants_html(request):
         return render(request, "error.html", status_code=status, error=error, message=message)
+    body: dict[str, Any] = error_body(error, message)
+    if fields:
+        body["fields"] = fields
     return JSONResponse(
-        error_body(error, message),
+        body,
         status_code=status,
         headers={**NO_STORE_HEADERS, **(headers or {})},
     )
@@ -58,8 +67,31 @@ def _generic_code(status: int) -> str:
     return names.get(status, "invalid_request")
 
 
+def _field_name(error: Mapping[str, Any]) -> str:
+    """``organization.slug`` for the location ``("body", "organization", "slug")``; list
+    positions stay (``redirect_uris.0``); an absent or unparseable body is ``body``."""
+    location = [str(part) for part in error.get("loc", ())]
+    if error.get("type") == "json_invalid" or len(location) < 2:
+        return "body" if not location or location[0] == "body" else ".".join(location)
+    return ".".join(location[1:])
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    # pydantic's own words ("Field required", "Input should be a valid integer"): they
+    # never quote the input, which may be a password, so "input" is deliberately unused.
+    if error.get("type") == "json_invalid":
+        return "body: not valid JSON"
+    return f"{_field_name(error)}: {error.get('msg', 'invalid')}"
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
-    return error_response(request, 400, "invalid_request", "the request is malformed")
+    """A malformed request names every offending field, in ``message`` for people and in
+    ``fields`` for programs."""
+    errors = cast(RequestValidationError, exc).errors()
+    fields = list(dict.fromkeys(_field_name(e) for e in errors))
+    problems = "; ".join(dict.fromkeys(_problem(e) for e in errors))
+    message = f"the request is malformed: {problems}" if problems else "the request is malformed"
+    return error_response(request, 400, "invalid_request", message, fields=fields)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

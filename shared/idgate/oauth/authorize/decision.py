@@ -9,6 +9,8 @@ finishes (with the pending interaction), until a step answers with a redirect.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from idgate.identity.consents import record_consent
 from idgate.identity.interactions import Interaction, finish_interaction, mark_interaction
 from idgate.identity.sessions import Session
@@ -40,18 +42,28 @@ def authorize(
     """Run the steps in order until one answers. A step's OAuth error goes to the client's
     redirect URI with ``state`` (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6)."""
     now = rt.now()
-    with database.write(rt.engine) as conn:
-        ctx = AuthorizeContext(rt, tenant, request, session, interaction, conn, now)
-        try:
+    try:
+        with database.write(rt.engine) as conn:
+            ctx = AuthorizeContext(rt, tenant, request, session, interaction, conn, now)
             for step in AUTHORIZE_STEPS:
                 outcome = step.decide(ctx)
                 if outcome is not None:
                     return outcome
-        except OAuthError as exc:
-            if interaction:
-                finish_interaction(conn, interaction.id)
-            raise RedirectError(exc, request.redirect_uri, request.state) from None
-        raise RuntimeError("no authorize step answered; the last one must")
+    except OAuthError as exc:
+        redirect_error(rt, request, interaction, exc)
+    raise RuntimeError("no authorize step answered; the last one must")
+
+
+def redirect_error(
+    rt: Runtime, request: AuthorizationRequest, interaction: Interaction | None, error: OAuthError
+) -> NoReturn:
+    """Answer the request with ``error`` at its redirect URI. Its interaction is finished
+    first, in a transaction of its own that commits: the request's transaction rolls back
+    with the error, and the interaction must not outlive its answer."""
+    if interaction is not None:
+        with database.write(rt.engine) as conn:
+            finish_interaction(conn, interaction.id)
+    raise RedirectError(error, request.redirect_uri, request.state) from None
 
 
 def decide_consent(
@@ -64,13 +76,10 @@ def decide_consent(
     allow: bool,
 ) -> Outcome:
     """Record the end user's answer on the consent page, then continue the request."""
+    if not allow:
+        redirect_error(rt, request, interaction, AccessDenied("the end user denied the request"))
     now = rt.now()
     with database.write(rt.engine) as conn:
-        if not allow:
-            finish_interaction(conn, interaction.id)
-            raise RedirectError(
-                AccessDenied("the end user denied the request"), request.redirect_uri, request.state
-            )
         record_consent(
             conn,
             tenant_id=tenant.id,
