@@ -2,15 +2,20 @@
 ASGI app first), with the health and metrics endpoints. It is what container hosts run
 (``python -m local.server --migrate``) and what ``idgate serve`` execs in production mode;
 local mode runs ``local.dev.server``, which adds the demo relying party and the dev pages
-on top of this app. This module never imports ``local.dev`` (an import-linter contract).
+on top of this app. It also purges expired rows every ``IDGATE_PURGE_INTERVAL_SECONDS``
+(``PeriodicPurge``, the data-lifecycle job that the maintenance function runs on a schedule
+under Lambda). This module never imports ``local.dev`` (an import-linter contract).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 from typing import Any
 
 import anyio.to_thread
+import structlog
 from fastapi import APIRouter
 
 from functions.admin.app import router as admin_router
@@ -20,6 +25,7 @@ from functions.token.app import app as token_app
 from functions.token.app import endpoints as token_endpoints
 from idgate.kernel.runtime import Runtime
 from idgate.kernel.settings import Settings
+from idgate.oauth.retention import purge_expired
 from idgate.observability.logging import configure_logging
 from idgate.process import build_runtime, current_runtime, install_runtime
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
@@ -38,7 +44,13 @@ class TokenPathsFirst:
         if scope["type"] == "http" and token_endpoints.match(scope["path"]) is not None:
             await token_app(scope, receive, send)
         elif scope["type"] == "lifespan":
-            await self.rest(scope, _sizing_threads_at_startup(receive), send)
+            # One purge per lifespan, not per app: tests run several lifespans of one app,
+            # each on its own event loop, at once.
+            purge = PeriodicPurge()
+            try:
+                await self.rest(scope, purge.following(_sizing_threads_at_startup(receive)), send)
+            finally:
+                await purge.stop()
         else:
             await self.rest(scope, receive, send)
 
@@ -58,6 +70,57 @@ def _sizing_threads_at_startup(receive: Any) -> Any:
         return message
 
     return receive_and_size
+
+
+log = structlog.get_logger("idgate.retention")
+
+
+class PeriodicPurge:
+    """The data-lifecycle purge (``idgate.oauth.retention``) every
+    ``IDGATE_PURGE_INTERVAL_SECONDS`` (0: never), started and stopped with the ASGI
+    lifespan. Each run goes to a worker thread: its deletes must never block the event loop."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+
+    def following(self, receive: Any) -> Any:
+        """``receive``, starting the purge at lifespan start-up and stopping it at shutdown."""
+
+        async def receive_and_follow() -> dict[str, Any]:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "lifespan.startup":
+                self.start(current_runtime())
+            elif message["type"] == "lifespan.shutdown":
+                await self.stop()
+            return message
+
+        return receive_and_follow
+
+    def start(self, rt: Runtime) -> None:
+        interval = rt.settings.purge_interval_seconds
+        if interval > 0 and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._every(rt, interval))
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            # A run in its thread finishes its current batches first (threads cannot be
+            # interrupted); each batch is a short transaction, so shutdown waits briefly.
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @staticmethod
+    async def _every(rt: Runtime, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                counts = await anyio.to_thread.run_sync(purge_expired, rt)
+            except Exception:
+                # A failed run (e.g. the database briefly away) is retried next interval.
+                log.exception("purge_failed")
+            else:
+                log.info("purged", **counts)
 
 
 def build_app(*extra_routers: APIRouter) -> TokenPathsFirst:

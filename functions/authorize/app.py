@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from idgate.identity.interactions import InteractionExpired, load_interaction
 from idgate.identity.sessions import Session
 from idgate.identity.sign_in import SignInFailed, next_step_path, sign_in
 from idgate.kernel.runtime import Runtime
@@ -52,6 +53,21 @@ def _respond(tenant: Tenant, outcome: Outcome) -> Response:
     )
 
 
+def _redirect_uri(rt: Runtime, tenant: Tenant, interaction: str) -> str | None:
+    """Where the page's form may end up redirecting after its POST (the client's redirect
+    URI), for the page's CSP ``form-action``: Chromium applies it to those redirects too."""
+    found = load_interaction(rt, tenant, interaction)
+    uri = found.params.get("redirect_uri") if found.kind == "authorize" else None
+    return uri if isinstance(uri, str) else None
+
+
+def _login_retry_target(rt: Runtime, tenant: Tenant, interaction: str) -> str | None:
+    try:
+        return _redirect_uri(rt, tenant, interaction)
+    except InteractionExpired:  # the form then only leads to an error page of ours
+        return None
+
+
 @router.get("/authorize")
 def authorize(request: Request, rt: RuntimeDep, tenant: TenantDep, session: SessionDep) -> Response:
     params, repeated = query_params(request)
@@ -77,6 +93,7 @@ def login_page(
         interaction=prompt.interaction_id,
         email=prompt.login_hint,
         action=f"/t/{tenant.slug}/login",
+        form_targets=[_redirect_uri(rt, tenant, prompt.interaction_id)],
     )
 
 
@@ -103,6 +120,7 @@ def login(
             email=email,
             error=failure.description,
             action=f"/t/{tenant.slug}/login",
+            form_targets=[_login_retry_target(rt, tenant, interaction)],
         )
     response = _redirect(next_step_path(tenant, signed_in.interaction))
     set_session_cookie(response, rt, tenant, signed_in.cookie)
@@ -129,6 +147,7 @@ def consent_page(
         scope_labels=SCOPE_DESCRIPTIONS,
         interaction=prompt.interaction_id,
         action=f"/t/{tenant.slug}/consent",
+        form_targets=[_redirect_uri(rt, tenant, prompt.interaction_id)],
     )
 
 
@@ -164,6 +183,7 @@ def _logout(
             tenant_name=tenant.name,
             params=params,
             action=f"/t/{tenant.slug}/logout",
+            form_targets=[logout_request.post_logout_redirect_uri],
         )
     destination = log_out(rt, tenant, logout_request, session)
     response = _redirect(destination) if destination else render(request, "logged_out.html")

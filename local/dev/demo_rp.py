@@ -61,7 +61,9 @@ def _session(request: Request) -> tuple[str, RpSession]:
 
 
 def _with_cookie(response: Response, key: str) -> Response:
-    response.set_cookie(COOKIE, key, path="/demo-rp", httponly=True, samesite="lax")
+    # Path-scoped to the demo app, hence no ``__Host-`` prefix (it requires ``Path=/``).
+    secure = current_runtime().settings.secure_cookies
+    response.set_cookie(COOKIE, key, path="/demo-rp", httponly=True, samesite="lax", secure=secure)
     return response
 
 

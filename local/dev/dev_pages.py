@@ -14,8 +14,18 @@ from fastapi.responses import HTMLResponse
 from idgate.mail.outbox import OutboxMessage, recent_outbox
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate.web.deps import RuntimeDep
+from idgate.web.security_headers import CSP_HEADER, content_security_policy, style_hash
 
 router = APIRouter(prefix="/dev", include_in_schema=False)
+
+
+_CSS = (
+    "body{font:15px system-ui;margin:2rem;max-width:60rem}article{border:1px solid #ccc;"
+    "border-radius:6px;padding:.5rem 1rem;margin:1rem 0}pre{white-space:pre-wrap}"
+    "small{color:#555}"
+)
+# The page's own policy: the strict default with this one inline style block allowed.
+_CSP = content_security_policy(styles=[style_hash(_CSS)])
 
 
 @router.get("/outbox", response_class=HTMLResponse)
@@ -31,14 +41,12 @@ def outbox(rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> H
     rows = "\n".join(_article(message) for message in messages) or "<p>The outbox is empty.</p>"
     page = (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>idgate outbox</title>"
-        "<style>body{font:15px system-ui;margin:2rem;max-width:60rem}article{border:1px solid "
-        "#ccc;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}pre{white-space:pre-wrap}"
-        "small{color:#555}</style></head><body>"
+        f"<style>{_CSS}</style></head><body>"
         f"<h1>Outbox</h1><p><small>newest first, at most {limit}; mail provider: {provider}"
         "</small></p>"
         f"{rows}</body></html>"
     )
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(page, headers={"Cache-Control": "no-store", CSP_HEADER: _CSP})
 
 
 def _article(message: OutboxMessage) -> str:

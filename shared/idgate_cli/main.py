@@ -17,6 +17,7 @@ import typer
 from idgate.storage.tenant_scope import ALL_TENANTS, reset_scope, set_scope
 from idgate_cli.app_commands import apps_app
 from idgate_cli.audit_commands import audit_app
+from idgate_cli.backup_commands import backup
 from idgate_cli.customer_commands import customers_app
 from idgate_cli.keys_commands import keys_app
 from idgate_cli.local_runtime import local_runtime
@@ -26,6 +27,7 @@ from idgate_cli.member_commands import members_app
 from idgate_cli.org_commands import orgs_app
 from idgate_cli.platform_commands import platform_app
 from idgate_cli.provision_commands import client_app, tenant_app, user_app
+from idgate_cli.purge_commands import purge
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(tenant_app, name="tenant")
@@ -41,6 +43,8 @@ app.add_typer(members_app, name="members")
 app.add_typer(audit_app, name="audit")
 app.command("login")(login)
 app.command("logout")(logout)
+app.command("purge")(purge)
+app.command("backup")(backup)
 
 
 @app.callback()

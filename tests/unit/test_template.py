@@ -87,6 +87,8 @@ def templated_routes(resource: dict[str, Any]) -> set[Route]:
 
 def router_routes(flow: str) -> set[Route]:
     module = importlib.import_module(f"functions.{flow}.app")
+    if not hasattr(module, "endpoints") and not hasattr(module, "router"):
+        return set()  # a scheduled function (maintenance) serves no HTTP route
     # The token function is a plain ASGI app (TenantJsonEndpoints), the others FastAPI routers.
     routes = (
         module.endpoints.routes

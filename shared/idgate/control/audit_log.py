@@ -1,13 +1,15 @@
 """Reading the audit log on the control plane: an organization's events for its admins,
 every tenant's for platform owners; filterable by action, actor and time, newest first,
-with an opaque cursor."""
+with an opaque cursor; and, for the operator CLI on the local database, the chains checked
+and their heads exported and compared with a kept export."""
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
+from idgate.audit.chain_heads import ChainHead, chain_head, head_mismatch
 from idgate.audit.hash_chain import AuditEvent, AuditFilter, ChainVerdict, list_events, verify_chain
 from idgate.control.organizations import authorized_organization
 from idgate.control.rbac import Operator, require_platform_permission
@@ -62,13 +64,42 @@ def read_audit_log(
     return page, (_encode(page[-1]) if len(events) > limit else None)
 
 
+def _tenants(conn: Connection, slug: str | None) -> list[tuple[str, str]]:
+    """(id, slug) of one tenant, or of every tenant ordered by slug."""
+    query = select(tenants.c.id, tenants.c.slug).order_by(tenants.c.slug)
+    if slug is not None:
+        query = query.where(tenants.c.slug == slug)
+    rows = conn.execute(query).all()
+    if slug is not None and not rows:
+        raise NotFound(f"no tenant with slug '{slug}'")
+    return [(row.id, row.slug) for row in rows]
+
+
 def verify_audit_chains(rt: Runtime, slug: str | None) -> list[tuple[str, ChainVerdict]]:
     """Check the hash chain of one tenant, or of every tenant (operator CLI, local DB)."""
     with database.read(rt.engine) as conn:
-        query = select(tenants.c.id, tenants.c.slug).order_by(tenants.c.slug)
-        if slug is not None:
-            query = query.where(tenants.c.slug == slug)
-        rows = conn.execute(query).all()
-        if slug is not None and not rows:
-            raise NotFound(f"no tenant with slug '{slug}'")
-        return [(row.slug, verify_chain(conn, row.id)) for row in rows]
+        return [(slug_, verify_chain(conn, id_)) for id_, slug_ in _tenants(conn, slug)]
+
+
+def audit_chain_heads(rt: Runtime, slug: str | None) -> list[tuple[str, ChainHead]]:
+    """The head of one tenant's chain, or of every tenant's, to keep outside the database."""
+    with database.read(rt.engine) as conn:
+        return [(slug_, chain_head(conn, id_)) for id_, slug_ in _tenants(conn, slug)]
+
+
+def compare_audit_heads(
+    rt: Runtime, exported: dict[str, ChainHead], slug: str | None
+) -> list[tuple[str, ChainHead, str | None]]:
+    """Each exported head (only ``slug``'s when given) with why its chain no longer matches
+    it, or None. A tenant that is gone counts as a mismatch: its whole chain went with it."""
+    wanted = {s: h for s, h in exported.items() if slug is None or s == slug}
+    with database.read(rt.engine) as conn:
+        ids = {s: i for i, s in _tenants(conn, None)}
+        return [
+            (
+                slug_,
+                head,
+                head_mismatch(conn, ids[slug_], head) if slug_ in ids else "tenant is gone",
+            )
+            for slug_, head in sorted(wanted.items())
+        ]

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Tenant status, client secrets and redirect URIs (kernel.runtime.SECURITY_CACHE_KINDS).
     security_cache_ttl_seconds: float = 5.0
     log_level: str = "INFO"
+    # How often the platform server purges expired rows (oauth.retention); 0 = never (e.g.
+    # when a scheduled job such as the maintenance function does it instead).
+    purge_interval_seconds: float = Field(default=600.0, ge=0)
 
     @field_validator("public_url")
     @classmethod

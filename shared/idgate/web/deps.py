@@ -12,6 +12,10 @@ from idgate.process import current_runtime
 from idgate.storage.tenant_scope import set_scope
 from idgate.tenancy.tenants import Tenant, serving_tenant
 
+# Not ``__Host-``-prefixed: that prefix requires ``Path=/``, and the session cookie is scoped
+# to its tenant's path (``/t/{slug}/``) so that one tenant's pages never receive another's
+# session. It is HttpOnly, SameSite=Lax (a relying party's top-level redirect to
+# ``/authorize`` must carry it) and Secure whenever the public URL is https.
 SESSION_COOKIE = "idgate_session"
 
 

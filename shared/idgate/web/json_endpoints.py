@@ -24,7 +24,7 @@ from idgate.process import current_runtime
 from idgate.storage.tenant_scope import set_scope
 from idgate.tenancy.tenants import Tenant, serving_tenant
 from idgate.web.forms import parse_oauth_form
-from idgate.web.security_headers import SECURITY_HEADERS
+from idgate.web.security_headers import SECURITY_HEADERS, transport_headers
 
 log = structlog.get_logger("idgate.errors")
 
@@ -208,7 +208,7 @@ async def _send(send: Any, answer: JsonAnswer, *, head: bool) -> None:
         {
             "type": "http.response.start",
             "status": answer.status,
-            "headers": [*start, *answer.headers, *SECURITY_HEADERS],
+            "headers": [*start, *answer.headers, *SECURITY_HEADERS, *transport_headers()],
         }
     )
     await send({"type": "http.response.body", "body": b"" if head else answer.body})
