@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from idgate.identity.interactions import InteractionExpired, load_interaction
 from idgate.identity.sessions import Session
 from idgate.identity.sign_in import SignInFailed, next_step_path, sign_in
+from idgate.kernel.errors import IdgateError
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_flow import (
     ConsentPrompt,
@@ -53,18 +53,11 @@ def _respond(tenant: Tenant, outcome: Outcome) -> Response:
     )
 
 
-def _redirect_uri(rt: Runtime, tenant: Tenant, interaction: str) -> str | None:
-    """Where the page's form may end up redirecting after its POST (the client's redirect
-    URI), for the page's CSP ``form-action``: Chromium applies it to those redirects too."""
-    found = load_interaction(rt, tenant, interaction)
-    uri = found.params.get("redirect_uri") if found.kind == "authorize" else None
-    return uri if isinstance(uri, str) else None
-
-
 def _login_retry_target(rt: Runtime, tenant: Tenant, interaction: str) -> str | None:
+    """The redirect URI for a failed sign-in's page, which shows the form again."""
     try:
-        return _redirect_uri(rt, tenant, interaction)
-    except InteractionExpired:  # the form then only leads to an error page of ours
+        return login_prompt(rt, tenant, interaction).redirect_uri
+    except IdgateError:  # the form then only leads to an error page of ours
         return None
 
 
@@ -93,7 +86,7 @@ def login_page(
         interaction=prompt.interaction_id,
         email=prompt.login_hint,
         action=f"/t/{tenant.slug}/login",
-        form_targets=[_redirect_uri(rt, tenant, prompt.interaction_id)],
+        form_targets=[prompt.redirect_uri],
     )
 
 
@@ -147,7 +140,7 @@ def consent_page(
         scope_labels=SCOPE_DESCRIPTIONS,
         interaction=prompt.interaction_id,
         action=f"/t/{tenant.slug}/consent",
-        form_targets=[_redirect_uri(rt, tenant, prompt.interaction_id)],
+        form_targets=[prompt.redirect_uri],
     )
 
 

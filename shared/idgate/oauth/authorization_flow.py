@@ -19,6 +19,9 @@ from idgate.tenancy.tenants import Tenant
 class LoginPrompt:
     interaction_id: str
     login_hint: str | None
+    # Where the page's form ends up after its redirects (the client's verified redirect
+    # URI; None for a device interaction), for the page's CSP ``form-action``.
+    redirect_uri: str | None
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class ConsentPrompt:
     interaction_id: str
     application: str
     scopes: tuple[str, ...]
+    redirect_uri: str
 
 
 def start_authorization(
@@ -54,9 +58,9 @@ def login_prompt(rt: Runtime, tenant: Tenant, interaction_id: str | None) -> Log
     (RFC 8628 §3.3) carries no hint."""
     interaction = load_interaction(rt, tenant, interaction_id)
     if interaction.kind != "authorize":
-        return LoginPrompt(interaction.id, None)
+        return LoginPrompt(interaction.id, None, None)
     request = parse_authorization_request(rt, tenant, interaction.params)
-    return LoginPrompt(interaction.id, request.login_hint)
+    return LoginPrompt(interaction.id, request.login_hint, request.redirect_uri)
 
 
 def resume_authorization(
@@ -72,7 +76,9 @@ def consent_prompt(
     interaction, request = _pending(rt, tenant, interaction_id)
     if session is None:
         return NeedsLogin(interaction.id)
-    return ConsentPrompt(interaction.id, request.client.name, tuple(request.scope.split()))
+    return ConsentPrompt(
+        interaction.id, request.client.name, tuple(request.scope.split()), request.redirect_uri
+    )
 
 
 def answer_consent(
