@@ -9,8 +9,8 @@ from fastapi import Depends, Path, Request, Response
 from idgate.identity.sessions import Session, current_session
 from idgate.kernel.runtime import Runtime
 from idgate.process import current_runtime
-from idgate.storage.tenant_scope import set_scope
-from idgate.tenancy.tenants import Tenant, serving_tenant
+from idgate.tenancy.tenants import Tenant
+from idgate.web.request_tenant import request_tenant
 
 # Not ``__Host-``-prefixed: that prefix requires ``Path=/``, and the session cookie is scoped
 # to its tenant's path (``/t/{slug}/``) so that one tenant's pages never receive another's
@@ -27,13 +27,8 @@ async def _runtime() -> Runtime:
 async def _tenant(
     tenant: Annotated[str, Path()], rt: Annotated[Runtime, Depends(_runtime)]
 ) -> Tenant:
-    """The request's tenant, whose id becomes the request's tenant scope
-    (``idgate.storage.tenant_scope``). Async on purpose: FastAPI runs a sync dependency in a
-    copy of the request's context, so a scope set there would not reach the endpoint; one
-    set in the request's own task reaches every later step and ends with the request."""
-    resolved = serving_tenant(rt, tenant)
-    set_scope(resolved.id)
-    return resolved
+    # Async on purpose: the tenant scope must be set in the request's own task.
+    return request_tenant(rt, tenant)
 
 
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]

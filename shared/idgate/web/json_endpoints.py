@@ -21,9 +21,9 @@ import structlog
 from idgate.kernel.errors import IdgateError
 from idgate.kernel.runtime import Runtime
 from idgate.process import current_runtime
-from idgate.storage.tenant_scope import set_scope
-from idgate.tenancy.tenants import Tenant, serving_tenant
+from idgate.tenancy.tenants import Tenant
 from idgate.web.forms import parse_oauth_form
+from idgate.web.request_tenant import request_tenant
 from idgate.web.security_headers import SECURITY_HEADERS, transport_headers
 
 log = structlog.get_logger("idgate.errors")
@@ -187,8 +187,7 @@ class TenantJsonEndpoints:
             for name, value in scope["headers"]:
                 headers.setdefault(name, value)
             rt = current_runtime()
-            tenant = serving_tenant(rt, slug)
-            set_scope(tenant.id)  # in the request's own task, as web.deps does
+            tenant = request_tenant(rt, slug)
             return await route.endpoint(rt, tenant, EndpointRequest(method, headers, body))
         except IdgateError as exc:
             return _idgate_error_answer(exc)
