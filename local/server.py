@@ -48,28 +48,37 @@ class TokenPathsFirst:
             # each on its own event loop, at once.
             purge = PeriodicPurge()
             try:
-                await self.rest(scope, purge.following(_sizing_threads_at_startup(receive)), send)
+                await self.rest(scope, _following_lifespan(receive, purge), send)
             finally:
                 await purge.stop()
         else:
             await self.rest(scope, receive, send)
 
 
-def _sizing_threads_at_startup(receive: Any) -> Any:
-    """At start-up, cap the event loop's worker threads (sync FastAPI routes and
-    ``call_core`` alike) at the database pool's size instead of anyio's 40: a thread beyond
-    it would only wait for a connection (PostgreSQL authcode: 384 -> 426 iterations/s), and
-    at most that many password logins hold their 64 MiB of Argon2id memory at once."""
+def _following_lifespan(receive: Any, purge: PeriodicPurge) -> Any:
+    """``receive``, acting on the lifespan's messages: at start-up it sizes the worker
+    threads and starts the purge, at shutdown it stops the purge."""
 
-    async def receive_and_size() -> dict[str, Any]:
+    async def receive_and_act() -> dict[str, Any]:
         message: dict[str, Any] = await receive()
         if message["type"] == "lifespan.startup":
-            settings = current_runtime().settings
-            limiter = anyio.to_thread.current_default_thread_limiter()
-            limiter.total_tokens = max(1, settings.db_pool_size + settings.db_max_overflow)
+            rt = current_runtime()
+            _size_worker_threads(rt.settings)
+            purge.start(rt)
+        elif message["type"] == "lifespan.shutdown":
+            await purge.stop()
         return message
 
-    return receive_and_size
+    return receive_and_act
+
+
+def _size_worker_threads(settings: Settings) -> None:
+    """Cap the event loop's worker threads (sync FastAPI routes and ``call_core`` alike) at
+    the database pool's size instead of anyio's 40: a thread beyond it would only wait for
+    a connection (PostgreSQL authcode: 384 -> 426 iterations/s), and at most that many
+    password logins hold their 64 MiB of Argon2id memory at once."""
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(1, settings.db_pool_size + settings.db_max_overflow)
 
 
 log = structlog.get_logger("idgate.retention")
@@ -82,19 +91,6 @@ class PeriodicPurge:
 
     def __init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
-
-    def following(self, receive: Any) -> Any:
-        """``receive``, starting the purge at lifespan start-up and stopping it at shutdown."""
-
-        async def receive_and_follow() -> dict[str, Any]:
-            message: dict[str, Any] = await receive()
-            if message["type"] == "lifespan.startup":
-                self.start(current_runtime())
-            elif message["type"] == "lifespan.shutdown":
-                await self.stop()
-            return message
-
-        return receive_and_follow
 
     def start(self, rt: Runtime) -> None:
         interval = rt.settings.purge_interval_seconds
