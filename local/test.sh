@@ -12,6 +12,9 @@ sudo_cmd=""
 apt_packages=()
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || apt_packages+=(postgresql)
+# node runs the upstream OpenID provider of the sign-in tests (tests/standins/oidc_upstream).
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "installing ${apt_packages[*]} from Debian packages"
   $sudo_cmd apt-get update -qq
@@ -45,6 +48,20 @@ if [ ! -x .tools-venv/bin/cfn-lint ]; then
   .tools-venv/bin/pip install -q --disable-pip-version-check "aws-sam-cli==1.170.0" cfn-lint
 fi
 export SAM_CLI_TELEMETRY=0
+
+# The upstream OpenID provider's node packages, exactly as locked, before pytest starts (so
+# no test pays for the install or times out on it); again whenever the lock file changes.
+upstream=tests/standins/oidc_upstream
+# oidc-provider 9 calls URL.parse (Node.js 20.18+); Debian 12's own nodejs package is 18.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+  process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)'; then
+  echo "Node.js $(node --version) is too old for $upstream: it needs 20.18 or later" >&2
+  exit 1
+fi
+if [ ! -f "$upstream/node_modules/oidc-provider/package.json" ] \
+  || [ "$upstream/package-lock.json" -nt "$upstream/node_modules/.package-lock.json" ]; then
+  (cd "$upstream" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

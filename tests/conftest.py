@@ -1,6 +1,7 @@
 """Fixtures shared by every kind of test: a migrated database (SQLite, and PostgreSQL when
 IDGATE_TEST_POSTGRES_URL is set), a runtime with a controllable clock, and a tenant with
-one client of each kind and a customer.
+one client of each kind and a customer. The stand-ins for upstream identity providers
+(tests/standins: GitHub, node oidc-provider) are registered here as a plugin.
 
 Tenants, clients and customers are provisioned as ``idgate tenant/client/user create``
 does: through the control plane's operations, by ``LOCAL_OPERATOR``, with the '*' tenant
@@ -34,6 +35,9 @@ from idgate.storage.migrations import prepare_database
 from idgate.storage.tables import metadata
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate.tenancy.tenants import Tenant, find_tenant
+
+# The upstream providers idgate signs customers in through (GitHub, any OpenID provider).
+pytest_plugins = ["tests.standins.fixtures"]
 
 PUBLIC_URL = "http://testserver"
 MASTER_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode().rstrip("=")

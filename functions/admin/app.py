@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from functions.admin.routes import (
     applications,
     audit,
+    connections,
     customers,
     members,
     operators,
@@ -22,7 +23,17 @@ from functions.admin.routes import (
 from idgate.web.app_factory import create_app
 from idgate.web.lambda_handler import lambda_handler
 
-RESOURCES = (signup, operators, organizations, tiers, members, applications, customers, audit)
+RESOURCES = (
+    signup,
+    operators,
+    organizations,
+    tiers,
+    members,
+    applications,
+    connections,
+    customers,
+    audit,
+)
 
 # One flat router of every resource's routes (each already under /api/v1 with the platform
 # scope): what local/server.py mounts and tests/unit/test_template.py reads. No route shadows

@@ -7,8 +7,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from idgate.audit.hash_chain import AuditEvent
+from idgate.control.connections_admin import ConnectionView
 from idgate.control.rbac import Role
 from idgate.identity.customers import Customer
+from idgate.identity.upstream.connections import ConnectionSettings
+from idgate.identity.upstream.providers import PROVIDER_NAMES
 from idgate.keys.signing_keys import ID_TOKEN_DEFAULT_ALG, SigningAlg
 from idgate.oauth.client_model import Client
 from idgate.oauth.grants import GRANTS
@@ -32,6 +35,8 @@ ClientId = Annotated[str, Field(max_length=128), AfterValidator(_without_nul)]
 Name = Annotated[str, Field(max_length=200), AfterValidator(_without_nul)]
 Email = Annotated[str, Field(max_length=320), AfterValidator(_without_nul)]
 Item = Annotated[str, Field(max_length=200), AfterValidator(_without_nul)]  # grants, scopes
+# An id in the path: only NUL is refused here (an unknown id is the core's 404).
+PathId = Annotated[str, AfterValidator(_without_nul)]
 # Control characters, NUL included, are the core's refusal naming the URI (client_registration).
 Uri = Annotated[str, Field(max_length=2048)]
 # A tier limit is a PostgreSQL integer; negative ones are the core's rule (validation_failed).
@@ -164,8 +169,30 @@ class CustomerPageOut(BaseModel):
     next_cursor: str | None
 
 
+class PasswordIdentityOut(BaseModel):
+    provider: Literal["password"]
+    subject: str = Field(description="The customer's email")
+
+
+class LinkedIdentityOut(BaseModel):
+    id: str
+    connection_id: str
+    provider: str
+    subject: str = Field(description="The account's identifier at the upstream")
+    email: str | None
+    linked_at: float
+    last_used_at: float | None
+
+
+def identity_out(identity: dict[str, Any]) -> LinkedIdentityOut | PasswordIdentityOut:
+    """One of the core's identities: the password, or a linked upstream account."""
+    if identity["provider"] == "password":
+        return PasswordIdentityOut(**identity)
+    return LinkedIdentityOut(**identity)
+
+
 class CustomerDetailOut(CustomerOut):
-    identities: list[dict[str, Any]]
+    identities: list[LinkedIdentityOut | PasswordIdentityOut]
     sessions: list[dict[str, Any]]
     subscriptions: list[dict[str, Any]]
 
@@ -202,3 +229,72 @@ class OperatorOut(BaseModel):
 
 class RevokedOut(BaseModel):
     sessions_ended: int
+
+
+def _known_provider(value: str) -> str:
+    if value not in PROVIDER_NAMES:
+        raise ValueError(f"must be one of {', '.join(PROVIDER_NAMES)}")
+    return value
+
+
+Provider = Annotated[
+    str, Field(json_schema_extra={"enum": list(PROVIDER_NAMES)}), AfterValidator(_known_provider)
+]
+UpstreamClientId = Annotated[str, Field(max_length=255), AfterValidator(_without_nul)]
+UpstreamUrl = Annotated[str, Field(max_length=2048), AfterValidator(_without_nul)]
+MicrosoftTenant = Annotated[str, Field(max_length=64), AfterValidator(_without_nul)]
+
+
+class ConnectionIn(BaseModel):
+    """The whole connection (PUT replaces it), except the secret: absent keeps it."""
+
+    provider: Provider
+    client_id: UpstreamClientId
+    client_secret: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Write-only: never returned; absent keeps the stored one",
+    )
+    name: Name | None = Field(default=None, description="Default: the provider's name")
+    issuer: UpstreamUrl | None = Field(default=None, description="Required for oidc")
+    scopes: list[Item] = Field(default=[], max_length=50, description="Default: the provider's")
+    enabled: bool = True
+    microsoft_tenant: MicrosoftTenant | None = Field(
+        default=None, description="microsoft only: common, organizations, consumers or an ID"
+    )
+
+    def settings(self) -> ConnectionSettings:
+        return ConnectionSettings(**{**self.model_dump(), "scopes": tuple(self.scopes)})
+
+
+class ConnectionOut(BaseModel):
+    id: str
+    provider: str
+    name: str
+    client_id: str
+    issuer: str | None
+    microsoft_tenant: str | None
+    scopes: list[str]
+    enabled: bool
+    secret_set: bool = Field(description="A client secret is stored (it is never returned)")
+    callback_url: str = Field(description="The redirect URI to register at the provider")
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def of(cls, view: ConnectionView) -> ConnectionOut:
+        c = view.connection
+        return cls(
+            id=c.id,
+            provider=c.provider,
+            name=c.name,
+            client_id=c.client_id,
+            issuer=c.issuer,
+            microsoft_tenant=c.microsoft_tenant,
+            scopes=list(c.scopes),
+            enabled=c.enabled,
+            secret_set=True,  # a connection cannot exist without one
+            callback_url=view.callback_url,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )

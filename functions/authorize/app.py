@@ -6,17 +6,17 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
+from functions.authorize.login_page import login_page
+from functions.authorize.upstream_routes import upstream_router
 from idgate.identity.sessions import Session
 from idgate.identity.sign_in import SignInFailed, next_step_path, sign_in
-from idgate.kernel.errors import IdgateError
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_flow import (
     ConsentPrompt,
     answer_consent,
     consent_prompt,
-    login_prompt,
     resume_authorization,
     start_authorization,
 )
@@ -33,32 +33,17 @@ from idgate.web.deps import (
     set_session_cookie,
 )
 from idgate.web.forms import query_params
-from idgate.web.json_endpoints import NO_STORE_HEADERS
 from idgate.web.lambda_handler import lambda_handler
-from idgate.web.pages import check_csrf, render
+from idgate.web.pages import check_csrf, redirect, render
 
 router = APIRouter(prefix="/t/{tenant}")
 
 
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=302, headers=NO_STORE_HEADERS)
-
-
 def _respond(tenant: Tenant, outcome: Outcome) -> Response:
     if isinstance(outcome, RedirectTo):
-        return _redirect(outcome.url)
+        return redirect(outcome.url)
     step = "login" if isinstance(outcome, NeedsLogin) else "consent"
-    return _redirect(
-        f"/t/{tenant.slug}/{step}?{urlencode({'interaction': outcome.interaction_id})}"
-    )
-
-
-def _login_retry_target(rt: Runtime, tenant: Tenant, interaction: str) -> str | None:
-    """The redirect URI for a failed sign-in's page, which shows the form again."""
-    try:
-        return login_prompt(rt, tenant, interaction).redirect_uri
-    except IdgateError:  # the form then only leads to an error page of ours
-        return None
+    return redirect(f"/t/{tenant.slug}/{step}?{urlencode({'interaction': outcome.interaction_id})}")
 
 
 @router.get("/authorize")
@@ -75,19 +60,10 @@ def resume(
 
 
 @router.get("/login")
-def login_page(
+def login_form(
     request: Request, rt: RuntimeDep, tenant: TenantDep, interaction: str | None = None
 ) -> Response:
-    prompt = login_prompt(rt, tenant, interaction)
-    return render(
-        request,
-        "login.html",
-        tenant_name=tenant.name,
-        interaction=prompt.interaction_id,
-        email=prompt.login_hint,
-        action=f"/t/{tenant.slug}/login",
-        form_targets=[prompt.redirect_uri],
-    )
+    return login_page(request, rt, tenant, interaction)
 
 
 @router.post("/login")
@@ -104,18 +80,16 @@ def login(
     try:
         signed_in = sign_in(rt, tenant, interaction_id=interaction, email=email, password=password)
     except SignInFailed as failure:
-        return render(
+        return login_page(
             request,
-            "login.html",
-            status_code=401,
-            tenant_name=tenant.name,
-            interaction=interaction,
+            rt,
+            tenant,
+            interaction,
             email=email,
             error=failure.description,
-            action=f"/t/{tenant.slug}/login",
-            form_targets=[_login_retry_target(rt, tenant, interaction)],
+            status_code=401,
         )
-    response = _redirect(next_step_path(tenant, signed_in.interaction))
+    response = redirect(next_step_path(tenant, signed_in.interaction))
     set_session_cookie(response, rt, tenant, signed_in.cookie)
     return response
 
@@ -179,7 +153,7 @@ def _logout(
             form_targets=[logout_request.post_logout_redirect_uri],
         )
     destination = log_out(rt, tenant, logout_request, session)
-    response = _redirect(destination) if destination else render(request, "logged_out.html")
+    response = redirect(destination) if destination else render(request, "logged_out.html")
     clear_session_cookie(response, rt, tenant)
     return response
 
@@ -214,5 +188,7 @@ def logout(
     return _logout(request, rt, tenant, session, present, confirmed=True)
 
 
+# One flat router, as local/server.py mounts it and tests/unit/test_template.py reads it.
+router.routes.extend(upstream_router.routes)
 app = create_app(router, title="idgate authorize")
 handler = lambda_handler(app)

@@ -1,7 +1,8 @@
 """``idgate customers``: an organization's customers (end users) through the admin API.
 
-What support needs: find a customer, add one, see what they are signed in to and which
-applications they consented to, and cut them off (end sessions, disable) or let them back.
+What support needs: find a customer, add one, see how they sign in, what they are signed in
+to and which applications they consented to, unlink an upstream account, and cut them off
+(end sessions, disable) or let them back.
 """
 
 from __future__ import annotations
@@ -65,9 +66,20 @@ def _print_profile(customer: dict[str, Any]) -> None:
 
 
 def _print_identities(identities: list[dict[str, Any]]) -> None:
+    """The password (no id) and the linked upstream accounts (an id for ``unlink``)."""
     print_table(
-        ["provider", "subject"],
-        [[i.get("provider"), i.get("subject")] for i in identities],
+        ["id", "provider", "connection", "subject", "email", "linked"],
+        [
+            [
+                i.get("id"),
+                i.get("provider"),
+                i.get("connection_id"),
+                i.get("subject"),
+                i.get("email"),
+                utc_time(i.get("linked_at")),
+            ]
+            for i in identities
+        ],
         empty="no identities",
         title="identities",
     )
@@ -120,6 +132,14 @@ def customers_revoke_sessions(org: str, customer_id: str) -> None:
         result = api.delete(org_path(org, "customers", customer_id, "sessions"))
     ended = result["sessions_ended"]
     typer.echo(f"ended {ended} session{'s' if ended != 1 else ''} of {customer_id}; tokens revoked")
+
+
+@customers_app.command("unlink")
+def customers_unlink(org: str, customer_id: str, identity_id: str) -> None:
+    """Unlink an upstream account from a customer (refused for their last way to sign in)."""
+    with operator_api() as api:
+        api.delete(org_path(org, "customers", customer_id, "identities", identity_id))
+    typer.echo(f"unlinked identity {identity_id} from customer {customer_id}")
 
 
 def _state_command(action: str, doc: str) -> Callable[[str, str], None]:

@@ -1,11 +1,11 @@
-"""The ``idgate`` command: run the platform, provision tenants, clients and users, rotate
-the key-encryption key, check mail, and administer a remote server.
+"""The ``idgate`` command: run the platform, provision tenants, clients, users and upstream
+connections, rotate the key-encryption key, check mail, and administer a remote server.
 
 Local commands (``idgate_cli.local_runtime``) migrate the database first; the admin
-commands (``login``, ``orgs``, ``apps``, ``customers``, ``members``, ``audit list``) talk to
-the admin API (``idgate_cli.api_client``). Each group lives in its own ``*_commands``
-module; this one assembles them. Errors are one clear line and exit status 1, never a
-traceback.
+commands (``login``, ``orgs``, ``apps``, ``connections``, ``customers``, ``members``,
+``audit list``) talk to the admin API (``idgate_cli.api_client``). Each group lives in its
+own ``*_commands`` module; this one assembles them. Errors are one clear line and exit
+status 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from idgate.storage.tenant_scope import ALL_TENANTS, reset_scope, set_scope
 from idgate_cli.app_commands import apps_app
 from idgate_cli.audit_commands import audit_app
 from idgate_cli.backup_commands import backup
+from idgate_cli.connection_commands import connections_app
 from idgate_cli.customer_commands import customers_app
 from idgate_cli.keys_commands import keys_app
 from idgate_cli.local_runtime import local_runtime
@@ -27,17 +28,20 @@ from idgate_cli.member_commands import members_app
 from idgate_cli.org_commands import orgs_app
 from idgate_cli.platform_commands import platform_app
 from idgate_cli.provision_commands import client_app, tenant_app, user_app
+from idgate_cli.provision_connection_commands import connection_app
 from idgate_cli.purge_commands import purge
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(client_app, name="client")
 app.add_typer(user_app, name="user")
+app.add_typer(connection_app, name="connection")
 app.add_typer(keys_app, name="keys")
 app.add_typer(mail_app, name="mail")
 app.add_typer(platform_app, name="platform")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(apps_app, name="apps")
+app.add_typer(connections_app, name="connections")
 app.add_typer(customers_app, name="customers")
 app.add_typer(members_app, name="members")
 app.add_typer(audit_app, name="audit")

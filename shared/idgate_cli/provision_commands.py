@@ -12,7 +12,7 @@ import typer
 
 from idgate.control import applications, customers_admin, organizations
 from idgate.control.rbac import LOCAL_OPERATOR
-from idgate.oauth.scopes import SUPPORTED_SCOPES
+from idgate.oauth.scopes import DEFAULT_CLIENT_SCOPES
 from idgate.tenancy.tiers import TIER_NAMES
 from idgate_cli.command_options import require_choice
 from idgate_cli.local_runtime import fail, local_runtime, reported
@@ -70,7 +70,7 @@ def client_create(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
     scope: Annotated[
         list[str] | None,
-        typer.Option(help=f"Repeat for several; default: {' '.join(SUPPORTED_SCOPES)}."),
+        typer.Option(help=f"Repeat for several; default: {' '.join(DEFAULT_CLIENT_SCOPES)}."),
     ] = None,
 ) -> None:
     """Register an application. Without --secret, --confidential generates one (shown once)."""

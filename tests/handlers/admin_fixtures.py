@@ -47,6 +47,8 @@ from idgate.storage.tables import (
     tenants,
     tiers,
     token_families,
+    upstream_connections,
+    upstream_identities,
 )
 from idgate.tenancy.tenants import PLATFORM_SLUG, Tenant, find_tenant
 from local.server import build_app
@@ -129,6 +131,7 @@ def start_customer_session(rt: Runtime, slug: str, customer_id: str) -> str:
 def database_state(rt: Runtime) -> dict[str, list[tuple[Any, ...]]]:
     """Every row an admin call could change (the audit log aside), for before/after checks."""
     tables = (tenants, tiers, clients, customers, memberships, sessions, token_families, consents)
+    tables += (upstream_connections, upstream_identities)
     with all_tenants(), database.read(rt.engine) as conn:
         return {
             table.name: sorted(

@@ -50,6 +50,7 @@ from tests.handlers.admin_fixtures import (
     start_platform,
     use_cheap_password_hashing,
 )
+from tests.handlers.upstream_fixtures import add_connection, github_body, link_identity
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -272,6 +273,25 @@ def customer(w: AdminWorld) -> dict[str, str]:
     return {**shop(w), "customer_id": w.add_customer("shop", f"{w.unique('c')}@shop.example")}
 
 
+def new_connection_id(w: AdminWorld) -> dict[str, str]:
+    return {**shop(w), "connection_id": w.unique("conn")}
+
+
+def connection(w: AdminWorld) -> dict[str, str]:
+    values = new_connection_id(w)
+    add_connection(w, "shop", values["connection_id"])
+    return values
+
+
+def linked_identity(w: AdminWorld) -> dict[str, str]:
+    """A customer with a password and one linked account (which may be unlinked)."""
+    values = connection(w)
+    email = f"{w.unique('linked')}@shop.example"
+    customer_id = w.add_customer("shop", email, CUSTOMER_PASSWORD)
+    identity_id = link_identity(w.rt, "shop", customer_id, values["connection_id"])
+    return {**values, "customer_id": customer_id, "identity_id": identity_id}
+
+
 def disabled_customer(w: AdminWorld) -> dict[str, str]:
     values = customer(w)
     w.ok("POST", f"/orgs/shop/customers/{values['customer_id']}/disable")
@@ -332,6 +352,12 @@ ENDPOINTS = [
              target=app),
     Endpoint("POST", "/orgs/{slug}/apps/{client_id}/rotate-secret", WRITERS, target=app),
     Endpoint("DELETE", "/orgs/{slug}/apps/{client_id}", WRITERS, 204, target=app),
+    Endpoint("GET", "/orgs/{slug}/connections", READERS),
+    Endpoint("GET", "/orgs/{slug}/connections/{connection_id}", READERS, target=connection),
+    Endpoint("PUT", "/orgs/{slug}/connections/{connection_id}", WRITERS, 201, github_body(),
+             new_connection_id),
+    Endpoint("DELETE", "/orgs/{slug}/connections/{connection_id}", WRITERS, 204,
+             target=connection),
     Endpoint("GET", "/orgs/{slug}/customers", READERS),
     Endpoint("POST", "/orgs/{slug}/customers", WRITERS, 201, {"email": "{new_email}"},
              new_email),
@@ -344,6 +370,8 @@ ENDPOINTS = [
              target=session),
     Endpoint("DELETE", "/orgs/{slug}/customers/{customer_id}/sessions/{session_id}", WRITERS,
              204, target=session),
+    Endpoint("DELETE", "/orgs/{slug}/customers/{customer_id}/identities/{identity_id}",
+             WRITERS, 204, target=linked_identity),
     Endpoint("DELETE", "/orgs/{slug}/customers/{customer_id}", WRITERS, 204, target=customer),
     Endpoint("GET", "/orgs/{slug}/audit", READERS),
     Endpoint("GET", "/audit", PLATFORM),
@@ -439,6 +467,7 @@ def test_every_endpoint_answers_401_without_a_valid_admin_access_token(
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {valid}"})
     assert me.status_code == 200 and me.json()["platform_owner"] is True  # the control sample
     names = ("slug", "client_id", "customer_id", "session_id", "operator_id", "invitee")
+    names += ("connection_id", "identity_id")
     placeholders = dict.fromkeys(names, "x") | {
         "new_slug": "neworg",
         "new_client_id": "app",

@@ -1,17 +1,20 @@
-"""Tenant isolation by PostgreSQL row-level security (migration 0003).
+"""Tenant isolation by PostgreSQL row-level security (migration 0003, and every later
+migration's policies for its own tables).
 
 Two tenants with customers, clients, sessions, consents, codes, token families, refresh
-tokens and device codes. Connected as the application role (IDGATE_TEST_POSTGRES_APP_URL;
-the owner, also bound because the tables FORCE row-level security, when it is not set): a
-query without a tenant scope sees no row of any tenant, a tenant's scope sees only that
-tenant's rows, another tenant's scope sees none of them and cannot write them, and the role
-cannot bypass the policies. The whole code flow still works when served as that role.
+tokens, device codes, upstream connections and linked upstream accounts. Connected as the
+application role (IDGATE_TEST_POSTGRES_APP_URL; the owner, also bound because the tables
+FORCE row-level security, when it is not set): a query without a tenant scope sees no row
+of any tenant, a tenant's scope sees only that tenant's rows, another tenant's scope sees
+none of them and cannot write them, and the role cannot bypass the policies. The whole
+code flow still works when served as that role.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -21,10 +24,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 from sqlalchemy.exc import ProgrammingError
 
+from idgate.control.connections_admin import put_upstream_connection
+from idgate.control.rbac import LOCAL_OPERATOR
+from idgate.identity.upstream.connections import ConnectionSettings
 from idgate.kernel.runtime import Runtime
+from idgate.storage import database
 from idgate.storage.database import create_database_engine, normalize_url
 from idgate.storage.driver_queries import DriverQuery
-from idgate.storage.tables import customers, metadata, token_families
+from idgate.storage.tables import customers, metadata, token_families, upstream_identities
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate.tenancy.tenants import serving_tenant
 from local.server import build_app
@@ -40,13 +47,7 @@ from tests.conftest import (
 from tests.flows import WEB_REDIRECT, Browser, basic, new_authorization, query_of, token_request
 
 APP_URL = os.environ.get("IDGATE_TEST_POSTGRES_APP_URL")
-MIGRATION = (
-    Path(__file__).resolve().parents[2]
-    / "infra"
-    / "migrations"
-    / "versions"
-    / "0003_row_level_security.py"
-)
+VERSIONS = Path(__file__).resolve().parents[2] / "infra" / "migrations" / "versions"
 
 pytestmark = [
     pytest.mark.postgres,
@@ -54,16 +55,26 @@ pytestmark = [
 ]
 
 
-def _migration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("rls_migration", MIGRATION)
+def _migration(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-TENANT_TABLES: dict[str, str] = _migration().TENANT_OWNED_TABLES
-# Tables the two tenants' sign-ins and device authorizations fill (the rest may be empty).
+def _tenant_tables() -> dict[str, str]:
+    """Every table a migration put under the policy (as tests/unit/
+    test_row_level_security_tables.py reads them): 0003's, then each later one's own."""
+    tables: dict[str, str] = {}
+    for path in sorted(VERSIONS.glob("*.py")):
+        tables.update(getattr(_migration(path), "TENANT_OWNED_TABLES", {}))
+    return tables
+
+
+TENANT_TABLES: dict[str, str] = _tenant_tables()
+# Tables the two tenants' sign-ins, device authorizations and upstream connections fill
+# (the rest may be empty).
 FILLED = {
     "tenants",
     "tenant_data_keys",
@@ -78,6 +89,8 @@ FILLED = {
     "refresh_tokens",
     "device_codes",
     "customer_activity",
+    "upstream_connections",
+    "upstream_identities",
 }
 
 
@@ -131,13 +144,35 @@ def tenants(rt: Runtime, acme: TenantFixture, client: TestClient) -> tuple[str, 
             post_logout_redirect_uris=[],
             grants=grants or ["device_code", "refresh_token"],
         )
-    provision_customer(rt, "globex", email="bob@globex.example", password=PASSWORD)
+    bob = provision_customer(rt, "globex", email="bob@globex.example", password=PASSWORD)
     for slug, email in (("acme", acme.email), ("globex", "bob@globex.example")):
         pending = Browser(client, slug).authorize(new_authorization())  # an open interaction
         assert pending.status_code == 302, pending.text
         _code_flow(client, slug, email)
         _device_authorization(client, slug, "tv")
-    return serving_tenant(rt, "acme").id, serving_tenant(rt, "globex").id
+    acme_id, globex_id = serving_tenant(rt, "acme").id, serving_tenant(rt, "globex").id
+    _connect_github(rt, "acme", acme_id, acme.customer_id)
+    _connect_github(rt, "globex", globex_id, bob.id)
+    return acme_id, globex_id
+
+
+def _connect_github(rt: Runtime, slug: str, tenant_id: str, customer_id: str) -> None:
+    """A GitHub connection, as ``idgate connection create`` makes it, and the customer's
+    account linked through it (the row a sign-in through it leaves)."""
+    wanted = ConnectionSettings(provider="github", client_id=f"{slug}-app", client_secret="s")
+    with scoped(ALL_TENANTS):
+        put_upstream_connection(rt, LOCAL_OPERATOR, slug, "github", wanted)
+        with database.write(rt.engine) as conn:
+            conn.execute(
+                insert(upstream_identities).values(
+                    id=str(uuid.uuid4()),
+                    tenant_id=tenant_id,
+                    customer_id=customer_id,
+                    connection_id="github",
+                    subject=f"{slug}-user",
+                    linked_at=rt.now(),
+                )
+            )
 
 
 @pytest.fixture

@@ -99,6 +99,7 @@ def test_the_authorize_decision_runs_its_steps_in_order() -> None:
     assert [step.name for step in AUTHORIZE_STEPS] == [
         "authenticate",
         "step_up",
+        "link_upstream",
         "consent",
         "issue",
     ]

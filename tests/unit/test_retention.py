@@ -298,8 +298,8 @@ def test_rows_go_in_bounded_batches_each_its_own_transaction(
     monkeypatch.setattr(database, "write", counting_write)
     assert purge_expired(rt)["interactions"] == 20
     assert _left(rt, interactions, "digest") == {"live"}
-    # 7 + 7 + 6 interactions; then one empty batch for each of the eight other tables.
-    assert writes == 3 + 8
+    # 7 + 7 + 6 interactions; then one empty batch for each of the nine other tables.
+    assert writes == 3 + 9
 
 
 def test_idgate_purge_prints_the_counts_per_table(
@@ -322,6 +322,7 @@ def test_idgate_purge_prints_the_counts_per_table(
         "sign_in_failures",
         "user_code_failures",
         "mail_outbox",
+        "upstream_flows",
     }
     assert result.output.splitlines()[-1] == "purged 1 rows"
     assert _left(rt, interactions, "digest") == set()

@@ -12,9 +12,11 @@ from functions.admin.schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPageOut,
+    PathId,
     RevokedOut,
+    identity_out,
 )
-from idgate.control import customers_admin
+from idgate.control import customer_identities, customers_admin
 from idgate.web.deps import RuntimeDep
 
 router = admin_router("customers")
@@ -51,7 +53,7 @@ def show_customer(
     detail = customers_admin.show_customer(rt, operator, slug, customer_id)
     return CustomerDetailOut(
         **CustomerOut.of(detail.customer).model_dump(),
-        identities=detail.identities,
+        identities=[identity_out(i) for i in detail.identities],
         sessions=detail.sessions,
         subscriptions=detail.subscriptions,
     )
@@ -85,6 +87,15 @@ def revoke_session(
     slug: str, customer_id: str, session_id: str, rt: RuntimeDep, operator: OperatorDep
 ) -> Response:
     customers_admin.revoke_session(rt, operator, slug, customer_id, session_id)
+    return Response(status_code=204)
+
+
+@router.delete("/orgs/{slug}/customers/{customer_id}/identities/{identity_id}", status_code=204)
+def unlink_identity(
+    slug: str, customer_id: PathId, identity_id: PathId, rt: RuntimeDep, operator: OperatorDep
+) -> Response:
+    """Unlink an upstream account; 409 when it is the customer's last way to sign in."""
+    customer_identities.unlink_customer_identity(rt, operator, slug, customer_id, identity_id)
     return Response(status_code=204)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from idgate.audit.hash_chain import record
+from idgate.control.customer_identities import customer_identities
 from idgate.control.organizations import authorized_organization
 from idgate.control.rbac import Operator
 from idgate.crypto.digests import b64url
@@ -90,13 +91,6 @@ def _customer(conn: Connection, tenant: Tenant, customer_id: str) -> Customer:
     return customer
 
 
-def _identities(conn: Connection, customer: Customer) -> list[dict[str, Any]]:
-    has_password = conn.execute(
-        select(customers.c.password_hash.isnot(None)).where(customers.c.id == customer.id)
-    ).scalar()
-    return [{"provider": "password", "subject": customer.email}] if has_password else []
-
-
 def _active_sessions(conn: Connection, customer_id: str, now: float) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(sessions.c.id, sessions.c.auth_time, sessions.c.created_at, sessions.c.expires_at)
@@ -148,7 +142,7 @@ def show_customer(rt: Runtime, operator: Operator, slug: str, customer_id: str) 
         customer = _customer(conn, tenant, customer_id)
         return CustomerDetail(
             customer=customer,
-            identities=_identities(conn, customer),
+            identities=customer_identities(conn, customer),
             sessions=_active_sessions(conn, customer.id, now),
             subscriptions=_subscriptions(conn, customer.id),
         )

@@ -10,8 +10,7 @@ from idgate.control.rbac import Operator
 from idgate.identity.customers import get_customer
 from idgate.kernel.errors import IdgateError, NotAuthenticated
 from idgate.kernel.runtime import Runtime
-from idgate.oauth.access_tokens import access_token_is_revoked, decode_access_token
-from idgate.oidc.userinfo import bearer_token
+from idgate.oauth.access_tokens import access_token_is_revoked, bearer_token, decode_access_token
 from idgate.storage import database
 from idgate.storage.tables import memberships
 from idgate.tenancy.tenants import PLATFORM_SLUG, Tenant, serving_tenant

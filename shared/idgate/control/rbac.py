@@ -28,6 +28,7 @@ _VIEWER = frozenset(
         "org.read",
         "org.apps.read",
         "org.customers.read",
+        "org.connections.read",
         "org.members.read",
         "org.audit.read",
     }
@@ -36,6 +37,7 @@ _ADMIN = _VIEWER | {
     "org.apps.write",
     "org.customers.write",
     "org.customers.sessions.revoke",
+    "org.connections.write",
 }
 _OWNER = _ADMIN | {"org.members.write"}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"viewer": _VIEWER, "admin": _ADMIN, "owner": _OWNER}

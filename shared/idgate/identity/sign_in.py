@@ -43,12 +43,11 @@ def sign_in(
     now = rt.now()
     address = normalize_email(email)[:320]
     customer = _verify_password(rt, tenant, address, email=email, password=password, now=now)
-    cookie, session = _start_signed_in_session(rt, tenant, customer, interaction, address, now)
-    metrics.login_attempt("success")
-    signed_in = Interaction(
-        interaction.id, interaction.kind, interaction.params, session.id, interaction.consent_given
+    signed_in = open_signed_in_session(
+        rt, tenant, customer, interaction, method="password", failures_of=address
     )
-    return SignedIn(cookie, session, signed_in)
+    metrics.login_attempt("success")
+    return signed_in
 
 
 def _verify_password(
@@ -93,31 +92,40 @@ def _note_failure(rt: Runtime, tenant: Tenant, address: str, now: float) -> None
             )
 
 
-def _start_signed_in_session(
+def open_signed_in_session(
     rt: Runtime,
     tenant: Tenant,
     customer: Customer,
     interaction: Interaction,
-    address: str,
-    now: float,
-) -> tuple[str, Session]:
+    *,
+    method: str,
+    failures_of: str | None = None,
+) -> SignedIn:
+    """Start the customer's session for ``interaction`` once a sign-in method (``method``:
+    ``password`` or ``upstream:<connection id>``) has proven who they are; a password
+    sign-in also clears the failed attempts counted against ``failures_of``."""
+    now = rt.now()
     with database.write(rt.engine) as conn:
         note_monthly_activity(
             conn, tenant_id=tenant.id, tier_name=tenant.tier, customer_id=customer.id, now=now
         )
         cookie, session = start_session(conn, tenant_id=tenant.id, customer_id=customer.id, now=now)
         mark_interaction(conn, interaction.id, login_session_id=session.id)
-        clear_failures(conn, tenant_id=tenant.id, email=address)
+        if failures_of is not None:
+            clear_failures(conn, tenant_id=tenant.id, email=failures_of)
         record(
             conn,
             tenant_id=tenant.id,
             actor=f"customer:{customer.id}",
             action="login.succeeded",
             target=customer.email,
-            details={"session_id": session.id},
+            details={"session_id": session.id, "method": method},
             now=now,
         )
-    return cookie, session
+    signed_in = Interaction(
+        interaction.id, interaction.kind, interaction.params, session.id, interaction.consent_given
+    )
+    return SignedIn(cookie, session, signed_in)
 
 
 def next_step_path(tenant: Tenant, interaction: Interaction) -> str:

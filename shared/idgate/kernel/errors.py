@@ -161,6 +161,26 @@ class InvalidToken(OAuthError):
         return f'Bearer error="invalid_token", error_description="{self.description}"'
 
 
+class InsufficientScope(OAuthError):
+    """RFC 6750 §3.1: the access token is valid but lacks the scope the resource needs."""
+
+    error = "insufficient_scope"
+    status_code = 403
+
+    def __init__(self, description: str, *, scope: str) -> None:
+        super().__init__(description)
+        self.scope = scope
+
+    def challenge(self) -> str | None:
+        return f'Bearer error="insufficient_scope", scope="{self.scope}"'
+
+
+class NotLinked(NotFound):
+    """The customer has no account linked through the upstream connection asked for."""
+
+    error = "not_linked"
+
+
 class BearerTokenMissing(IdgateError):
     """RFC 6750 §3.1: a request without any credentials gets a bare ``Bearer`` challenge,
     with no error code."""

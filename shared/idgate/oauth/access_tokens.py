@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from idgate.crypto.digests import random_token
+from idgate.kernel.errors import BearerTokenMissing, InvalidToken
 from idgate.kernel.runtime import Runtime
 from idgate.keys.jws_signing import sign_jwt
 from idgate.keys.jws_verification import InvalidJwt, verify_jwt
@@ -124,3 +125,12 @@ def revoke_access_token(conn: Connection, *, tenant_id: str, claims: dict[str, A
             )
     except IntegrityError:
         pass  # already revoked: RFC 7009 §2.2 treats this as success
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise BearerTokenMissing("a Bearer access token is required")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("a Bearer access token is required")
+    return token.strip()

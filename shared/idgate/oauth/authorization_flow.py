@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from idgate.identity.interactions import Interaction, InteractionExpired, load_interaction
 from idgate.identity.sessions import Session
+from idgate.identity.upstream.sign_in_options import SignInOptions, sign_in_options
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_request import AuthorizationRequest, parse_authorization_request
 from idgate.oauth.authorize import NeedsLogin, Outcome, authorize, decide_consent
@@ -22,6 +23,7 @@ class LoginPrompt:
     # Where the page's form ends up after its redirects (the client's verified redirect
     # URI; None for a device interaction), for the page's CSP ``form-action``.
     redirect_uri: str | None
+    options: SignInOptions
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,11 @@ def login_prompt(rt: Runtime, tenant: Tenant, interaction_id: str | None) -> Log
     authorization request's ``login_hint`` (OIDC Core §3.1.2.1). A device interaction
     (RFC 8628 §3.3) carries no hint."""
     interaction = load_interaction(rt, tenant, interaction_id)
+    options = sign_in_options(rt, tenant, interaction.id)
     if interaction.kind != "authorize":
-        return LoginPrompt(interaction.id, None, None)
+        return LoginPrompt(interaction.id, None, None, options)
     request = parse_authorization_request(rt, tenant, interaction.params)
-    return LoginPrompt(interaction.id, request.login_hint, request.redirect_uri)
+    return LoginPrompt(interaction.id, request.login_hint, request.redirect_uri, options)
 
 
 def resume_authorization(

@@ -25,7 +25,7 @@ from idgate.keys.data_keys import client_secret_pepper
 from idgate.keys.signing_keys import ID_TOKEN_DEFAULT_ALG
 from idgate.oauth.client_model import Client
 from idgate.oauth.client_registration import check_client_settings, grant_types_named
-from idgate.oauth.scopes import SUPPORTED_SCOPES
+from idgate.oauth.scopes import DEFAULT_CLIENT_SCOPES
 from idgate.storage import database
 from idgate.storage.tables import clients
 from idgate.tenancy.tenants import Tenant
@@ -64,7 +64,7 @@ def register_client(
         redirect_uris=tuple(redirect_uris),
         post_logout_redirect_uris=tuple(post_logout_redirect_uris),
         grant_types=grant_types,
-        scopes=tuple(scopes or SUPPORTED_SCOPES),
+        scopes=tuple(scopes or DEFAULT_CLIENT_SCOPES),
         id_token_alg=id_token_alg,
         access_token_ttl=access_token_ttl,
         refresh_token_ttl=refresh_token_ttl,

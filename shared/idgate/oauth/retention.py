@@ -62,6 +62,7 @@ from idgate.storage.tables import (
     sessions,
     sign_in_failures,
     token_families,
+    upstream_flows,
     user_code_failures,
 )
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
@@ -113,6 +114,7 @@ def _rules(now: float, longest_access_ttl: float) -> list[tuple[Table, Expired]]
         ),
         (user_code_failures, user_code_failures.c.window_started_at <= now - USER_CODE_WINDOW),
         (mail_outbox, mail_outbox.c.created_at < now - MAIL_RETENTION_SECONDS),
+        (upstream_flows, upstream_flows.c.expires_at <= now),
     ]
 
 

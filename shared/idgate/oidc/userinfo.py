@@ -7,21 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from idgate.identity.customers import get_customer
-from idgate.kernel.errors import BearerTokenMissing, InvalidToken
+from idgate.kernel.errors import InvalidToken
 from idgate.kernel.runtime import Runtime
-from idgate.oauth.access_tokens import access_token_is_revoked, decode_access_token
+from idgate.oauth.access_tokens import access_token_is_revoked, bearer_token, decode_access_token
 from idgate.oidc.claims import claims_for_scope
 from idgate.storage import database
 from idgate.tenancy.tenants import Tenant
-
-
-def bearer_token(authorization: str | None) -> str:
-    if not authorization:
-        raise BearerTokenMissing("a Bearer access token is required")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("a Bearer access token is required")
-    return token.strip()
 
 
 def userinfo(rt: Runtime, tenant: Tenant, *, authorization: str | None) -> dict[str, Any]:

@@ -303,3 +303,64 @@ user_code_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("window_started_at", Float, nullable=False),
 )
+
+# Bring your own OAuth (identity.upstream): an organization's upstream OAuth / OpenID apps,
+# the upstream accounts linked to its customers, and sign-ins in flight at an upstream.
+upstream_connections = Table(
+    "upstream_connections",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("id", String(63), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("client_secret", LargeBinary, nullable=False),  # AES-GCM envelope
+    Column("issuer", Text),
+    Column("microsoft_tenant", String(64)),
+    Column("scopes", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+upstream_identities = Table(
+    "upstream_identities",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _tenant_fk(),
+    Column(
+        "customer_id", String(36), ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("connection_id", String(63), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("email", String(320)),
+    Column("linked_at", Float, nullable=False),
+    Column("last_used_at", Float),
+    Column("access_token", LargeBinary),  # AES-GCM envelopes
+    Column("refresh_token", LargeBinary),
+    Column("token_expires_at", Float),
+    Column("token_scope", Text),
+    Column("refresh_lease_until", Float),
+    UniqueConstraint(
+        "tenant_id", "connection_id", "subject", name="uq_upstream_identities_subject"
+    ),
+    UniqueConstraint(
+        "tenant_id", "customer_id", "connection_id", name="uq_upstream_identities_customer"
+    ),
+)
+
+upstream_flows = Table(
+    "upstream_flows",
+    metadata,
+    Column("state_digest", String(64), primary_key=True),
+    _tenant_fk(),
+    Column("connection_id", String(63), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("interaction_digest", String(64), index=True),
+    Column("sealed", LargeBinary, nullable=False),  # envelope of the flow's secrets
+    Column("customer_id", String(36)),
+    Column("browser_digest", String(64), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+)

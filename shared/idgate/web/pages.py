@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from idgate.crypto.digests import random_token
 from idgate.kernel.errors import IdgateError
 from idgate.process import current_runtime
+from idgate.web.json_endpoints import NO_STORE_HEADERS
 from idgate.web.security_headers import CSP_HEADER, content_security_policy, style_hash
 
 CSRF_COOKIE = "idgate_csrf"
@@ -88,3 +89,8 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     cookie = request.cookies.get(csrf_cookie_name(current_runtime().settings.secure_cookies))
     if not cookie or not submitted or not hmac.compare_digest(cookie, submitted):
         raise CsrfFailed("This form has expired. Go back, reload the page and try again.")
+
+
+def redirect(url: str) -> RedirectResponse:
+    """A browser's next step: 302, never cached (it may carry a code or an interaction)."""
+    return RedirectResponse(url, status_code=302, headers=NO_STORE_HEADERS)

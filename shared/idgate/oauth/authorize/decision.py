@@ -1,7 +1,8 @@
 """The authorize decision (OIDC Core §3.1.2.3-3.1.2.5) as an ordered list of named steps:
-authenticate the end user, step up (re-authenticate) when the request asks, obtain
-consent, issue the code. A later requirement (acr_values, a second factor) is one more
-step module and one more entry in ``AUTHORIZE_STEPS``.
+authenticate the end user, step up (re-authenticate) when the request asks, link an
+upstream account the end user just proved theirs, obtain consent, issue the code. A later
+requirement (acr_values, a second factor) is one more step module and one more entry in
+``AUTHORIZE_STEPS``.
 
 ``authorize`` is called for a fresh request and again each time a sign-in or consent page
 finishes (with the pending interaction), until a step answers with a redirect.
@@ -17,7 +18,7 @@ from idgate.identity.sessions import Session
 from idgate.kernel.errors import AccessDenied, OAuthError, RedirectError
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_request import AuthorizationRequest
-from idgate.oauth.authorize import authenticate, consent, issue, step_up
+from idgate.oauth.authorize import authenticate, consent, issue, link_upstream, step_up
 from idgate.oauth.authorize.context import AuthorizeContext, AuthorizeStep
 from idgate.oauth.authorize.outcomes import Outcome
 from idgate.storage import database
@@ -26,6 +27,7 @@ from idgate.tenancy.tenants import Tenant
 AUTHORIZE_STEPS: tuple[AuthorizeStep, ...] = (
     authenticate.STEP,
     step_up.STEP,
+    link_upstream.STEP,
     consent.STEP,
     issue.STEP,
 )
