@@ -4,7 +4,8 @@ GitHub app (the GitHub stand-in, speaking GitHub's formats) with the real CLI; i
 chromium a customer signs in through the OpenID provider, then through GitHub, proves the
 second account is theirs by signing in with the first, and keeps one ``sub``; the
 application then fetches the customer's upstream access tokens, which the upstreams
-themselves accept.
+themselves accept. A signed-in customer links GitHub on the linking page, and after an
+admin unlinks it, GitHub no longer signs them in without proof.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
+from idgate.control.customer_identities import unlink_customer_identity
+from idgate.control.rbac import LOCAL_OPERATOR
+from idgate.kernel.settings import Settings
+from idgate.process import build_runtime
+from idgate.storage import database
+from idgate.storage.tables import upstream_identities
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from tests.browser.conftest import (
     Provider,
     _free_port,
@@ -42,6 +51,7 @@ GITHUB_SECRET = "github-app-secret-5b1e0c3f9a7d42e8b6"
 OIDC_SECRET = "corp-sso-client-secret-0d9f8e7c6b5a4f3e2d1c"
 SCOPE = "openid profile email offline_access upstream_token"
 DANA = "dana@example.com"
+ERIN, ERIN_PASSWORD = "erin@example.com", "erin-password-123"
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class Byo:
     provider: Provider
     oidc: OidcUpstream
     github: GitHubStandIn
+    database_url: str
 
 
 def _provision(env: dict[str, str], cwd: Any, rp_url: str, oidc: OidcUpstream) -> None:
@@ -70,6 +81,7 @@ def _provision(env: dict[str, str], cwd: Any, rp_url: str, oidc: OidcUpstream) -
         "connection", "create", SLUG, "--provider", "github",
         "--client-id", "Iv1.byo", "--client-secret", GITHUB_SECRET,
     )  # fmt: skip
+    idgate("user", "create", SLUG, "--email", ERIN, "--password", ERIN_PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +97,12 @@ def byo(tmp_path_factory: pytest.TempPathFactory, rp_url: str) -> Iterator[Byo]:
         id=4242,
         name="Dana S.",
         emails=[{"email": DANA, "primary": True, "verified": True, "visibility": "private"}],
+    )
+    github.add_user(
+        "erin-gh",
+        id=7777,
+        name="Erin",
+        emails=[{"email": ERIN, "primary": True, "verified": True, "visibility": "private"}],
     )
     oidc = start_oidc_upstream(
         clients=[
@@ -107,7 +125,8 @@ def byo(tmp_path_factory: pytest.TempPathFactory, rp_url: str) -> Iterator[Byo]:
         with running_idgate(workdir, port, env) as (server, log):
             metadata = wait_for_discovery(server, issuer, log)
             jwks = httpx.get(metadata["jwks_uri"], timeout=5).json()
-            yield Byo(Provider(base_url, issuer, metadata, jwks, rp_url), oidc, github)
+            provider = Provider(base_url, issuer, metadata, jwks, rp_url)
+            yield Byo(provider, oidc, github, env["IDGATE_DATABASE_URL"])
     finally:
         oidc.stop()
         github.stop()
@@ -190,6 +209,7 @@ def _handoff(byo: Byo, connection: str, access_token: str) -> dict[str, Any]:
 def test_a_customer_signs_in_through_both_upstreams_links_them_and_keeps_one_sub(
     browser: Browser, byo: Byo, web: OAuth2Client
 ) -> None:
+    byo.github.sign_in_as("dana-gh")
     first = _sign_in(browser, byo, web, _through_corp_sso)
     sub = first["claims"]["sub"]
     assert first["claims"]["email"] == DANA
@@ -232,5 +252,60 @@ def test_an_upstream_denial_comes_back_to_the_sign_in_page_with_a_message(
         expect(page.get_by_role("alert")).to_have_text("Signing in with GitHub was cancelled.")
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
         assert not page.url.startswith(byo.provider.rp_url)
+    finally:
+        context.close()
+
+
+def _with_password(page: Page) -> None:
+    page.fill("#email", ERIN)
+    page.fill("#password", ERIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _unlink_github(byo: Byo, customer_id: str) -> None:
+    """What an organization admin's unlink does (``DELETE
+    /api/v1/orgs/byo/customers/{id}/identities/{identity_id}``), on the server's database."""
+    rt = build_runtime(Settings(database_url=byo.database_url))
+    try:
+        with scoped(ALL_TENANTS):
+            with database.read(rt.engine) as conn:
+                identity_id = conn.execute(
+                    select(upstream_identities.c.id).where(
+                        upstream_identities.c.customer_id == customer_id
+                    )
+                ).scalar_one()
+            unlink_customer_identity(rt, LOCAL_OPERATOR, SLUG, customer_id, identity_id)
+    finally:
+        rt.engine.dispose()
+
+
+def test_a_signed_in_customer_links_github_on_the_linking_page_until_it_is_unlinked(
+    browser: Browser, byo: Byo, web: OAuth2Client
+) -> None:
+    byo.github.sign_in_as("erin-gh")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        auth = new_authorization(byo.provider, web)
+        page.goto(auth.url)
+        _with_password(page)
+        token = exchange_code(byo.provider, web, auth, _finish(page, byo))
+        sub = validate_id_token(byo.provider, token, "web", auth.nonce)["sub"]
+        page.goto(f"{byo.provider.issuer}/upstream/github/link")
+        page.get_by_role("button", name="Authorize").click()
+        expect(page.get_by_role("heading", name="Account linked")).to_be_visible()
+    finally:
+        context.close()
+
+    linked = _sign_in(browser, byo, web, _through_github)
+    assert linked["claims"]["sub"] == sub
+
+    _unlink_github(byo, sub)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(new_authorization(byo.provider, web).url)
+        _through_github(page)
+        expect(page.get_by_role("status")).to_contain_text("An account with this email")
     finally:
         context.close()

@@ -24,9 +24,9 @@ from idgate.kernel.settings import Settings
 
 T = TypeVar("T")
 
-# Cached security settings: a disabled tenant or a rotated client secret takes effect in
-# every process within this TTL (IDGATE_SECURITY_CACHE_TTL_SECONDS).
-SECURITY_CACHE_KINDS = ("tenant", "client")
+# Cached security settings: a disabled tenant, a rotated client secret or a disabled upstream
+# connection takes effect in every process within this TTL (IDGATE_SECURITY_CACHE_TTL_SECONDS).
+SECURITY_CACHE_KINDS = ("tenant", "client", "upstream_connections")
 # "Not found" is cached for the lookups a request's own text names (an issuer path's tenant
 # slug, a JWT's kid), so made-up names cost a database lookup per this TTL, not per request;
 # and a tenant's key set is reloaded for an unknown kid at most once per it ("jwks_reload").
