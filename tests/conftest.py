@@ -1,7 +1,7 @@
 """Fixtures shared by every kind of test: a migrated database (SQLite, and PostgreSQL when
 IDGATE_TEST_POSTGRES_URL is set), a runtime with a controllable clock, and a tenant with
 one client of each kind and a customer. The stand-ins for upstream identity providers
-(tests/standins: GitHub, node oidc-provider) are registered here as a plugin.
+(tests/standins: GitHub, Microsoft, node oidc-provider) are registered here as a plugin.
 
 Tenants, clients and customers are provisioned as ``idgate tenant/client/user create``
 does: through the control plane's operations, by ``LOCAL_OPERATOR``, with the '*' tenant

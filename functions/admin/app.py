@@ -17,6 +17,7 @@ from functions.admin.routes import (
     members,
     operators,
     organizations,
+    signing_keys,
     signup,
     tiers,
 )
@@ -31,6 +32,7 @@ RESOURCES = (
     members,
     applications,
     connections,
+    signing_keys,
     customers,
     audit,
 )

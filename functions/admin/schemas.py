@@ -7,11 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from idgate.audit.hash_chain import AuditEvent
-from idgate.control.connections_admin import ConnectionView
 from idgate.control.rbac import Role
 from idgate.identity.customers import Customer
-from idgate.identity.upstream.connections import ConnectionSettings
-from idgate.identity.upstream.providers import PROVIDER_NAMES
 from idgate.keys.signing_keys import ID_TOKEN_DEFAULT_ALG, SigningAlg
 from idgate.oauth.client_model import Client
 from idgate.oauth.grants import GRANTS
@@ -20,7 +17,7 @@ from idgate.tenancy.tiers import TierName
 _GRANT_SHORT_NAMES = {grant.grant_type: grant.name for grant in GRANTS}
 
 
-def _without_nul(value: str) -> str:
+def without_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL (SQLite can): refused here, as a 400 naming the
     # field on both databases, instead of a driver error (500) on one of them.
     if "\x00" in value:
@@ -30,17 +27,38 @@ def _without_nul(value: str) -> str:
 
 # The lengths are those of the columns (idgate.storage.tables): longer input is a 400
 # naming the field, not a 500 from PostgreSQL's varchar check.
-Slug = Annotated[str, Field(max_length=63), AfterValidator(_without_nul)]
-ClientId = Annotated[str, Field(max_length=128), AfterValidator(_without_nul)]
-Name = Annotated[str, Field(max_length=200), AfterValidator(_without_nul)]
-Email = Annotated[str, Field(max_length=320), AfterValidator(_without_nul)]
-Item = Annotated[str, Field(max_length=200), AfterValidator(_without_nul)]  # grants, scopes
+Slug = Annotated[str, Field(max_length=63), AfterValidator(without_nul)]
+ClientId = Annotated[str, Field(max_length=128), AfterValidator(without_nul)]
+Name = Annotated[str, Field(max_length=200), AfterValidator(without_nul)]
+Email = Annotated[str, Field(max_length=320), AfterValidator(without_nul)]
+Item = Annotated[str, Field(max_length=200), AfterValidator(without_nul)]  # grants, scopes
 # An id in the path: only NUL is refused here (an unknown id is the core's 404).
-PathId = Annotated[str, AfterValidator(_without_nul)]
+PathId = Annotated[str, AfterValidator(without_nul)]
 # Control characters, NUL included, are the core's refusal naming the URI (client_registration).
 Uri = Annotated[str, Field(max_length=2048)]
 # A tier limit is a PostgreSQL integer; negative ones are the core's rule (validation_failed).
-Limit = Annotated[int, Field(le=2**31 - 1)]
+# Strict, as the document says: pydantic's lax mode took ``true`` for 1 (a pro tier of one
+# application) and "5" for 5.
+Limit = Annotated[int, Field(le=2**31 - 1, strict=True)]
+# A JSON boolean only (lax mode took 1, "yes" and "off").
+Flag = Annotated[bool, Field(strict=True)]
+
+
+class ErrorOut(BaseModel):
+    """Every error the admin API answers (``idgate.web.errors``)."""
+
+    error: str = Field(
+        description="The code: invalid_request (malformed request), validation_failed (a "
+        "rule of the core), unauthorized, forbidden, limit_reached, not_found, conflict, "
+        "temporarily_unavailable"
+    )
+    error_description: str
+    message: str = Field(description="The same description, for people")
+    fields: list[str] | None = Field(
+        default=None,
+        description="A malformed request's offending fields, as dotted paths "
+        "(organization.slug, redirect_uris.0); body when it is not JSON",
+    )
 
 
 class OrganizationIn(BaseModel):
@@ -70,7 +88,7 @@ class TierIn(BaseModel):
 class TierLimitsIn(BaseModel):
     max_applications: Limit | None = None
     max_monthly_active_customers: Limit | None = None
-    byo_oauth_allowed: bool | None = None
+    byo_oauth_allowed: Flag | None = None
 
 
 class TierOut(BaseModel):
@@ -229,72 +247,3 @@ class OperatorOut(BaseModel):
 
 class RevokedOut(BaseModel):
     sessions_ended: int
-
-
-def _known_provider(value: str) -> str:
-    if value not in PROVIDER_NAMES:
-        raise ValueError(f"must be one of {', '.join(PROVIDER_NAMES)}")
-    return value
-
-
-Provider = Annotated[
-    str, Field(json_schema_extra={"enum": list(PROVIDER_NAMES)}), AfterValidator(_known_provider)
-]
-UpstreamClientId = Annotated[str, Field(max_length=255), AfterValidator(_without_nul)]
-UpstreamUrl = Annotated[str, Field(max_length=2048), AfterValidator(_without_nul)]
-MicrosoftTenant = Annotated[str, Field(max_length=64), AfterValidator(_without_nul)]
-
-
-class ConnectionIn(BaseModel):
-    """The whole connection (PUT replaces it), except the secret: absent keeps it."""
-
-    provider: Provider
-    client_id: UpstreamClientId
-    client_secret: str | None = Field(
-        default=None,
-        max_length=2048,
-        description="Write-only: never returned; absent keeps the stored one",
-    )
-    name: Name | None = Field(default=None, description="Default: the provider's name")
-    issuer: UpstreamUrl | None = Field(default=None, description="Required for oidc")
-    scopes: list[Item] = Field(default=[], max_length=50, description="Default: the provider's")
-    enabled: bool = True
-    microsoft_tenant: MicrosoftTenant | None = Field(
-        default=None, description="microsoft only: common, organizations, consumers or an ID"
-    )
-
-    def settings(self) -> ConnectionSettings:
-        return ConnectionSettings(**{**self.model_dump(), "scopes": tuple(self.scopes)})
-
-
-class ConnectionOut(BaseModel):
-    id: str
-    provider: str
-    name: str
-    client_id: str
-    issuer: str | None
-    microsoft_tenant: str | None
-    scopes: list[str]
-    enabled: bool
-    secret_set: bool = Field(description="A client secret is stored (it is never returned)")
-    callback_url: str = Field(description="The redirect URI to register at the provider")
-    created_at: float
-    updated_at: float
-
-    @classmethod
-    def of(cls, view: ConnectionView) -> ConnectionOut:
-        c = view.connection
-        return cls(
-            id=c.id,
-            provider=c.provider,
-            name=c.name,
-            client_id=c.client_id,
-            issuer=c.issuer,
-            microsoft_tenant=c.microsoft_tenant,
-            scopes=list(c.scopes),
-            enabled=c.enabled,
-            secret_set=True,  # a connection cannot exist without one
-            callback_url=view.callback_url,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )

@@ -80,15 +80,18 @@ def login(
     try:
         signed_in = sign_in(rt, tenant, interaction_id=interaction, email=email, password=password)
     except SignInFailed as failure:
-        return login_page(
+        page = login_page(
             request,
             rt,
             tenant,
             interaction,
             email=email,
             error=failure.description,
-            status_code=401,
+            status_code=failure.status_code,  # 401, or 429 past the per-IP limit
         )
+        if failure.retry_after is not None:  # RFC 6585 §4, RFC 9110 §10.2.3
+            page.headers["Retry-After"] = str(failure.retry_after)
+        return page
     response = redirect(next_step_path(tenant, signed_in.interaction))
     set_session_cookie(response, rt, tenant, signed_in.cookie)
     return response

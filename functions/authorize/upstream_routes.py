@@ -86,7 +86,9 @@ def callback(
             connection_name=outcome.connection.name,
         )
     else:
-        response = _failure_page(request, rt, tenant, outcome)
+        # The cookie stays: a forged or stale callback (anyone can link to this URL) must
+        # not unbind the flow this browser still has in progress. It expires with the flow.
+        return _failure_page(request, rt, tenant, outcome)
     response.delete_cookie(FLOW_COOKIE, path=f"/t/{tenant.slug}/upstream/")
     return response
 

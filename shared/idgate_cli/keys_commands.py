@@ -1,4 +1,5 @@
 """``idgate keys rewrap``: rotate the key-encryption key (the local master key or a KMS key).
+(``idgate keys rotate`` and ``list``, a tenant's signing keys, are ``signing_key_commands``.)
 
 Every tenant's data key is unwrapped with the key this process is configured with
 (``IDGATE_KEY_PROVIDER``, ``IDGATE_MASTER_KEY`` / ``IDGATE_MASTER_KEY_FILE``,
@@ -25,8 +26,14 @@ from idgate.crypto.key_wrapping import (
 from idgate.kernel.settings import Settings
 from idgate.keys.data_keys import rewrap_data_keys
 from idgate_cli.local_runtime import fail, local_runtime
+from idgate_cli.signing_key_commands import keys_list, keys_rotate
 
-keys_app = typer.Typer(no_args_is_help=True, help="Manage the key-encryption key.")
+keys_app = typer.Typer(
+    no_args_is_help=True,
+    help="Rotate a tenant's signing keys; re-wrap data keys under a new key-encryption key.",
+)
+keys_app.command("rotate")(keys_rotate)
+keys_app.command("list")(keys_list)
 
 MASTER_KEY_FORMAT = "a base64url-encoded 32-byte key"
 RESTART = (

@@ -1,11 +1,12 @@
 """The ``idgate`` command: run the platform, provision tenants, clients, users and upstream
-connections, rotate the key-encryption key, check mail, and administer a remote server.
+connections, rotate signing keys and the key-encryption key, check mail, and administer a
+remote server.
 
 Local commands (``idgate_cli.local_runtime``) migrate the database first; the admin
 commands (``login``, ``orgs``, ``apps``, ``connections``, ``customers``, ``members``,
-``audit list``) talk to the admin API (``idgate_cli.api_client``). Each group lives in its
-own ``*_commands`` module; this one assembles them. Errors are one clear line and exit
-status 1, never a traceback.
+``signing-keys``, ``audit list``) talk to the admin API (``idgate_cli.api_client``). Each
+group lives in its own ``*_commands`` module; this one assembles them. Errors are one clear
+line and exit status 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from idgate_cli.platform_commands import platform_app
 from idgate_cli.provision_commands import client_app, tenant_app, user_app
 from idgate_cli.provision_connection_commands import connection_app
 from idgate_cli.purge_commands import purge
+from idgate_cli.signing_key_admin_commands import signing_keys_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(tenant_app, name="tenant")
@@ -44,6 +46,7 @@ app.add_typer(apps_app, name="apps")
 app.add_typer(connections_app, name="connections")
 app.add_typer(customers_app, name="customers")
 app.add_typer(members_app, name="members")
+app.add_typer(signing_keys_app, name="signing-keys")
 app.add_typer(audit_app, name="audit")
 app.command("login")(login)
 app.command("logout")(logout)

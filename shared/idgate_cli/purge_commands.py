@@ -1,7 +1,8 @@
 """``idgate purge``: delete the rows past their lifetime now (``idgate.oauth.retention``:
-expired interactions, codes, sessions, token families, revocations, failure counters and
-old outbox mail) and print how many went per table. The platform server and the scheduled
-maintenance function run the same purge on their own; this is for operators and cron."""
+expired interactions, codes, sessions, token families, revocations, failure counters, old
+outbox mail and retired signing keys) and print how many went per table. The platform
+server and the scheduled maintenance function run the same purge on their own; this is for
+operators and cron."""
 
 from __future__ import annotations
 

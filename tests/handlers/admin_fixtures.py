@@ -44,6 +44,7 @@ from idgate.storage.tables import (
     customers,
     memberships,
     sessions,
+    signing_keys,
     tenants,
     tiers,
     token_families,
@@ -131,7 +132,7 @@ def start_customer_session(rt: Runtime, slug: str, customer_id: str) -> str:
 def database_state(rt: Runtime) -> dict[str, list[tuple[Any, ...]]]:
     """Every row an admin call could change (the audit log aside), for before/after checks."""
     tables = (tenants, tiers, clients, customers, memberships, sessions, token_families, consents)
-    tables += (upstream_connections, upstream_identities)
+    tables += (upstream_connections, upstream_identities, signing_keys)
     with all_tenants(), database.read(rt.engine) as conn:
         return {
             table.name: sorted(

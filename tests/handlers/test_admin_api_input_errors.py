@@ -20,6 +20,7 @@ from tests.handlers.admin_fixtures import (
     build_world,
     use_cheap_password_hashing,
 )
+from tests.handlers.upstream_fixtures import github_body
 
 SIGN_UP = {"email": "erin@operators.example", "password": OPERATOR_PASSWORD}
 
@@ -92,6 +93,17 @@ def test_a_body_that_is_not_json_is_named_as_the_body(world: AdminWorld) -> None
     refusal_naming(world.call("POST", "/signup", None), "body")
 
 
+def test_a_json_body_that_is_not_utf8_is_named_as_the_body(world: AdminWorld) -> None:
+    # Found by tests/handlers/test_admin_api_schema_fuzz.py: the framework's own 400
+    # ("There was an error parsing the body") named no field.
+    refused = world.client.post(
+        "/api/v1/orgs",
+        content=b'{"slug": "\xff"}',
+        headers={"content-type": "application/json", **world.headers("alice")},
+    )
+    refusal_naming(refused, "body")
+
+
 def test_a_query_parameter_out_of_range_is_named(world: AdminWorld) -> None:
     refused = world.call("GET", "/orgs/shop/customers", "alice", params={"limit": 0})
     refusal_naming(refused, "limit")
@@ -143,6 +155,26 @@ def test_an_odd_value_is_a_400_naming_its_field_not_a_500(
     world: AdminWorld, method: str, path: str, body: dict[str, Any], field: str
 ) -> None:
     refusal_naming(world.call(method, path, json=body), field)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/tiers/pro", {"max_applications": True}, "max_applications"),
+        ("/tiers/pro", {"max_monthly_active_customers": "5"}, "max_monthly_active_customers"),
+        ("/tiers/pro", {"byo_oauth_allowed": 1}, "byo_oauth_allowed"),
+        ("/orgs/shop/connections/github", github_body(enabled="yes"), "enabled"),
+    ],
+)
+def test_a_number_or_flag_of_another_json_type_is_refused_not_coerced(
+    world: AdminWorld, path: str, body: dict[str, Any], field: str
+) -> None:
+    # Found by tests/handlers/test_admin_api_schema_fuzz.py: pydantic's lax mode took
+    # ``true`` for a limit of 1 application, where the document says integer.
+    method = "PATCH" if path.startswith("/tiers") else "PUT"
+    before = world.ok("GET", "/tiers")
+    refusal_naming(world.call(method, path, json=body), field)
+    assert world.ok("GET", "/tiers") == before
 
 
 @pytest.mark.parametrize("body", [None, [], "x", 1, {"a": None}, {"": ""}])

@@ -136,3 +136,24 @@ def test_logout_confirmation_requires_csrf_token(browser: Browser, acme: TenantF
 def test_logout_without_session_shows_signed_out_page(browser: Browser) -> None:
     response = browser.get("/t/acme/logout")
     assert response.status_code == 200 and "signed out" in response.text
+
+
+def test_an_empty_post_logout_redirect_uri_is_absent_not_a_redirect_to_the_query(
+    browser: Browser,
+) -> None:
+    # Found by tests/protocol/test_no_server_error_on_any_input.py: "" passed the
+    # registration check and the browser was sent to "?state=xyz".
+    response = browser.get("/t/acme/logout?post_logout_redirect_uri=&state=xyz")
+    assert response.status_code == 200 and "location" not in response.headers
+    assert "signed out" in response.text
+
+
+def test_a_non_ascii_csrf_token_is_refused_not_a_server_error(
+    browser: Browser, acme: TenantFixture
+) -> None:
+    # Found by tests/protocol/test_no_server_error_on_any_input.py: hmac.compare_digest
+    # raised TypeError on a non-ASCII str (a 500) instead of the CSRF refusal.
+    _signed_in_tokens(browser, acme)  # the pages set the CSRF cookie
+    response = browser.post("/t/acme/logout", {"csrf_token": "\u00e9t\u00e9"})
+    assert response.status_code == 403
+    assert "code=" in browser.authorize(new_authorization(prompt="none")).headers["location"]

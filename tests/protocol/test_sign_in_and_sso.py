@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database
-from idgate.storage.tables import audit_events
+from idgate.storage.tables import audit_events, sign_in_events
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from tests.conftest import WEB_SECRET, FakeClock, TenantFixture
 from tests.flows import (
@@ -230,11 +230,30 @@ def test_lockout_looks_the_same_for_unknown_emails(browser: Browser) -> None:
     assert response.status_code == 401 and "Too many failed sign-ins" in response.text
 
 
-def test_lockout_is_in_the_audit_log(browser: Browser, acme: TenantFixture, rt: Runtime) -> None:
-    _fail_sign_in(browser, acme.email, 5)
+def test_failures_are_sign_in_events_and_only_the_lockout_is_in_the_audit_log(
+    browser: Browser, acme: TenantFixture, rt: Runtime
+) -> None:
+    _fail_sign_in(browser, acme.email, 6)
     with scoped(ALL_TENANTS), database.read(rt.engine) as conn:
         actions = conn.execute(select(audit_events.c.action)).scalars().all()
-    assert actions.count("login.failed") == 5 and "login.locked_out" in actions
+        events = conn.execute(
+            select(sign_in_events.c.outcome, sign_in_events.c.reason, sign_in_events.c.method)
+        ).all()
+    assert actions.count("login.locked_out") == 1 and "login.failed" not in actions
+    assert [tuple(e) for e in events] == [("failure", "bad_credentials", "password")] * 5 + [
+        ("failure", "locked", "password")
+    ]
+
+
+def test_a_successful_sign_in_is_a_sign_in_event_with_its_client_and_customer(
+    browser: Browser, acme: TenantFixture, rt: Runtime
+) -> None:
+    browser.sign_in(new_authorization(), acme.email, acme.password)
+    with scoped(ALL_TENANTS), database.read(rt.engine) as conn:
+        events = conn.execute(select(sign_in_events)).all()
+    assert [(e.outcome, e.method, e.client_id, e.customer_id) for e in events] == [
+        ("success", "password", "web", acme.customer_id)
+    ]
 
 
 def test_successful_sign_in_resets_the_failure_count(browser: Browser, acme: TenantFixture) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.standins.github import GitHubStandIn
+from tests.standins.microsoft import MicrosoftStandIn
 from tests.standins.oidc_upstream import OidcUpstream, OidcUpstreamFactory, start_oidc_upstream
 
 
@@ -16,6 +17,17 @@ from tests.standins.oidc_upstream import OidcUpstream, OidcUpstreamFactory, star
 def github_standin() -> Iterator[GitHubStandIn]:
     """A fresh GitHub stand-in (no apps, no users) on its own port; cheap to start."""
     standin = GitHubStandIn.start()
+    try:
+        yield standin
+    finally:
+        standin.stop()
+
+
+@pytest.fixture
+def microsoft_standin() -> Iterator[MicrosoftStandIn]:
+    """A fresh Microsoft identity platform stand-in (no apps, no account signed in) on its
+    own port; cheap to start (its signing key is made once per process)."""
+    standin = MicrosoftStandIn.start()
     try:
         yield standin
     finally:

@@ -387,6 +387,29 @@ def test_apps_create_prints_the_secret_once_and_rotate_replaces_it(
     assert "shop-spa" not in ok(cli, "apps", "list", "shop")
 
 
+# --- signing keys -----------------------------------------------------------------------
+
+
+def test_signing_keys_rotate_prints_the_new_kids_and_list_shows_them_next(
+    cli: CliRunner, shop: str
+) -> None:
+    ok(cli, "orgs", "approve", "shop")
+    rotated = ok(cli, "signing-keys", "rotate", "shop")
+    assert "published next signing keys of shop in its JWKS:" in rotated
+    lines = [line for line in rotated.splitlines() if line.startswith("  key ")]
+    new = [line.split()[1] for line in lines]
+    assert len(new) == 2 and all(" signs from " in line for line in lines)
+    listed = ok(cli, "signing-keys", "list", "shop")
+    for kid in new:
+        assert f"{kid} " in listed
+    assert listed.count(" next ") == 2 and listed.count(" current ") == 2
+    pending = run(cli, "signing-keys", "rotate", "shop")
+    assert one_error_line(pending).startswith("error: a rotation is already pending")
+    immediate = ok(cli, "signing-keys", "rotate", "shop", "--immediate")
+    assert "replaced the signing keys of shop at once:" in immediate
+    assert all(kid in immediate for kid in new)  # the pending keys are withdrawn too
+
+
 # --- customers --------------------------------------------------------------------------
 
 

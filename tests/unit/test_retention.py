@@ -20,6 +20,7 @@ from idgate.storage.tables import (
     device_codes,
     interactions,
     mail_outbox,
+    rate_limit_counters,
     refresh_tokens,
     revoked_access_tokens,
     sessions,
@@ -274,10 +275,19 @@ def test_failure_counters_go_once_their_window_and_lockout_are_over(
         {"tenant_id": t, "key": "ip:old", "failures": 9, "window_started_at": now - window},
         {"tenant_id": t, "key": "ip:live", "failures": 9, "window_started_at": now - 60},
     )
+    ip_window = rt.settings.sign_in_failure_window_seconds
+    _insert(
+        rt,
+        rate_limit_counters,
+        {"tenant_id": t, "key": "ip:old", "failures": 9, "window_started_at": now - ip_window},
+        {"tenant_id": t, "key": "ip:live", "failures": 9, "window_started_at": now - 60},
+    )
     counts = purge_expired(rt)
     assert (counts["sign_in_failures"], counts["user_code_failures"]) == (2, 1)
+    assert counts["rate_limit_counters"] == 1
     assert _left(rt, sign_in_failures, "email") == {"locked@x", "counting@x"}
     assert _left(rt, user_code_failures, "key") == {"ip:live"}
+    assert _left(rt, rate_limit_counters, "key") == {"ip:live"}
 
 
 def test_rows_go_in_bounded_batches_each_its_own_transaction(
@@ -298,8 +308,9 @@ def test_rows_go_in_bounded_batches_each_its_own_transaction(
     monkeypatch.setattr(database, "write", counting_write)
     assert purge_expired(rt)["interactions"] == 20
     assert _left(rt, interactions, "digest") == {"live"}
-    # 7 + 7 + 6 interactions; then one empty batch for each of the nine other tables.
-    assert writes == 3 + 9
+    # 7 + 7 + 6 interactions; then one empty batch for each of the ten other tables, and
+    # one transaction for the retired signing keys.
+    assert writes == 3 + 10 + 1
 
 
 def test_idgate_purge_prints_the_counts_per_table(
@@ -321,8 +332,10 @@ def test_idgate_purge_prints_the_counts_per_table(
         "revoked_access_tokens",
         "sign_in_failures",
         "user_code_failures",
+        "rate_limit_counters",
         "mail_outbox",
         "upstream_flows",
+        "signing_keys",
     }
     assert result.output.splitlines()[-1] == "purged 1 rows"
     assert _left(rt, interactions, "digest") == set()

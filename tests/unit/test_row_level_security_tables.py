@@ -12,7 +12,6 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from idgate.kernel.settings import Settings
 from idgate.storage import database, tenant_scope
@@ -62,7 +61,7 @@ def test_an_empty_scope_is_refused() -> None:
         tenant_scope.set_scope("")
 
 
-def test_the_scope_listener_is_only_installed_on_postgresql(tmp_path: Path) -> None:
+def test_the_scope_is_set_at_begin_only_on_postgresql(tmp_path: Path) -> None:
     sqlite = database.create_database_engine(
         Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", master_key_file=tmp_path / "k")
     )
@@ -70,8 +69,9 @@ def test_the_scope_listener_is_only_installed_on_postgresql(tmp_path: Path) -> N
         Settings(database_url="postgresql://u:p@127.0.0.1:1/db", master_key_file=tmp_path / "k")
     )
     try:
-        assert not event.contains(sqlite, "begin", database._begin_with_tenant_scope)
-        assert event.contains(postgres, "begin", database._begin_with_tenant_scope)
+        # The dialect's do_begin (inside SQLAlchemy's disconnect handling), not a listener.
+        assert sqlite.dialect.do_begin != database._begin_with_tenant_scope
+        assert postgres.dialect.do_begin == database._begin_with_tenant_scope
     finally:
         sqlite.dispose()
         postgres.dispose()

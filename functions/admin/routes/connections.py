@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import Response
 
+from functions.admin.connection_schemas import ConnectionIn, ConnectionOut
 from functions.admin.deps import OperatorDep, admin_router
-from functions.admin.schemas import ConnectionIn, ConnectionOut
 from idgate.control import connections_admin
 from idgate.web.deps import RuntimeDep
 

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, select
 from idgate.control.platform import ADMIN_AUDIENCE
 from idgate.control.rbac import Operator
 from idgate.identity.customers import get_customer
-from idgate.kernel.errors import IdgateError, NotAuthenticated
+from idgate.kernel.errors import IdgateError, NotAuthenticated, NotFound, TenantUnavailable
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import access_token_is_revoked, bearer_token, decode_access_token
 from idgate.storage import database
@@ -39,7 +39,7 @@ def authenticate_operator(rt: Runtime, authorization: str | None) -> Operator:
         raise NotAuthenticated("a Bearer access token from `idgate login` is required") from exc
     try:
         platform = serving_tenant(rt, PLATFORM_SLUG)
-    except IdgateError as exc:
+    except (NotFound, TenantUnavailable) as exc:  # a database fault stays a 503
         raise NotAuthenticated(
             "the platform is not initialized: run `idgate platform init`"
         ) from exc

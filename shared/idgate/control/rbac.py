@@ -31,6 +31,7 @@ _VIEWER = frozenset(
         "org.connections.read",
         "org.members.read",
         "org.audit.read",
+        "org.keys.read",
     }
 )
 _ADMIN = _VIEWER | {
@@ -39,7 +40,9 @@ _ADMIN = _VIEWER | {
     "org.customers.sessions.revoke",
     "org.connections.write",
 }
-_OWNER = _ADMIN | {"org.members.write"}
+# Rotating the signing keys touches every relying party of the organization (and, done
+# immediately, invalidates every token issued): an owner's decision.
+_OWNER = _ADMIN | {"org.members.write", "org.keys.rotate"}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"viewer": _VIEWER, "admin": _ADMIN, "owner": _OWNER}
 PLATFORM_PERMISSIONS = frozenset(
     {

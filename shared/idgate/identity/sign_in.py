@@ -1,20 +1,29 @@
 """End-user sign-in with email and password at the OP, for a pending interaction.
 
 A failed sign-in says only "email or password is incorrect", whatever the cause, and costs
-one Argon2id verification either way (no user enumeration).
+one Argon2id verification either way (no user enumeration). Failures are limited per email
+(``identity.lockout``) and per client network (``identity.sign_in_limits``: HTTP 429).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlencode
 
+from idgate.analytics.sign_in_events import record_sign_in
 from idgate.audit.hash_chain import record
 from idgate.identity.customers import Customer, authenticate_customer, normalize_email
 from idgate.identity.interactions import Interaction, load_interaction, mark_interaction
 from idgate.identity.lockout import clear_failures, is_locked, record_failure
 from idgate.identity.sessions import Session, start_session
+from idgate.identity.sign_in_limits import (
+    count_sign_in_failure,
+    sign_in_blocked_for,
+    too_many_message,
+)
 from idgate.kernel.errors import IdgateError
+from idgate.kernel.request_context import client_network
 from idgate.kernel.runtime import Runtime
 from idgate.observability import metrics
 from idgate.storage import database
@@ -24,6 +33,17 @@ from idgate.tenancy.tiers import note_monthly_activity
 
 class SignInFailed(IdgateError):
     status_code = 401
+
+
+class SignInThrottled(SignInFailed):
+    """Too many failed sign-ins from the client's network: HTTP 429 (RFC 6585 §4), with
+    ``Retry-After`` (``retry_after``), whatever the email and password."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(too_many_message(retry_after))
+        self.retry_after = retry_after
 
 
 LOCKED_MESSAGE = "Too many failed sign-ins for this email. Try again in 15 minutes."
@@ -42,7 +62,8 @@ def sign_in(
     interaction = load_interaction(rt, tenant, interaction_id)
     now = rt.now()
     address = normalize_email(email)[:320]
-    customer = _verify_password(rt, tenant, address, email=email, password=password, now=now)
+    attempt = _Attempt(address, interaction.params.get("client_id"), now, client_network())
+    customer = _verify_password(rt, tenant, attempt, email=email, password=password)
     signed_in = open_signed_in_session(
         rt, tenant, customer, interaction, method="password", failures_of=address
     )
@@ -50,45 +71,73 @@ def sign_in(
     return signed_in
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    address: str
+    client_id: str | None
+    now: float
+    network: str | None  # the client's, for the per-IP limit
+
+
 def _verify_password(
-    rt: Runtime, tenant: Tenant, address: str, *, email: str, password: str, now: float
+    rt: Runtime, tenant: Tenant, attempt: _Attempt, *, email: str, password: str
 ) -> Customer:
     # The Argon2id check runs in a read transaction so it never holds SQLite's write lock.
     with database.read(rt.engine) as conn:
-        locked = is_locked(conn, tenant_id=tenant.id, email=address, now=now)
+        throttled = sign_in_blocked_for(
+            conn, rt.settings, tenant_id=tenant.id, network=attempt.network, now=attempt.now
+        )
+        locked = not throttled and is_locked(
+            conn, tenant_id=tenant.id, email=attempt.address, now=attempt.now
+        )
         customer = (
             None
-            if locked
+            if throttled or locked
             else authenticate_customer(conn, tenant_id=tenant.id, email=email, password=password)
         )
+    if throttled:
+        # Refused unseen, so written nowhere: a flood from one address costs one read each.
+        metrics.login_attempt("throttled")
+        raise SignInThrottled(throttled)
     if locked:
         metrics.login_attempt("locked")
+        _note_failure(rt, tenant, attempt, "locked")
         raise SignInFailed(LOCKED_MESSAGE)
     if customer is None:
         metrics.login_attempt("failure")
-        _note_failure(rt, tenant, address, now)
+        _note_failure(rt, tenant, attempt, "bad_credentials")
         raise SignInFailed("The email or password is incorrect.")
     return customer
 
 
-def _note_failure(rt: Runtime, tenant: Tenant, address: str, now: float) -> None:
+def _note_failure(
+    rt: Runtime, tenant: Tenant, attempt: _Attempt, reason: Literal["locked", "bad_credentials"]
+) -> None:
+    """A sign-in event, and a count against the client network's limit and the email's
+    lockout; only the lockout itself (a security decision) is a link of the audit chain."""
     with database.write(rt.engine) as conn:
-        record(
+        count_sign_in_failure(
+            conn, rt.settings, tenant_id=tenant.id, network=attempt.network, now=attempt.now
+        )
+        record_sign_in(
             conn,
             tenant_id=tenant.id,
-            actor="anonymous",
-            action="login.failed",
-            target=address,
-            now=now,
+            outcome="failure",
+            reason=reason,
+            method="password",
+            client_id=attempt.client_id,
+            now=attempt.now,
         )
-        if record_failure(conn, tenant_id=tenant.id, email=address, now=now):
+        if reason == "locked":
+            return
+        if record_failure(conn, tenant_id=tenant.id, email=attempt.address, now=attempt.now):
             record(
                 conn,
                 tenant_id=tenant.id,
                 actor="system",
                 action="login.locked_out",
-                target=address,
-                now=now,
+                target=attempt.address,
+                now=attempt.now,
             )
 
 
@@ -113,6 +162,15 @@ def open_signed_in_session(
         mark_interaction(conn, interaction.id, login_session_id=session.id)
         if failures_of is not None:
             clear_failures(conn, tenant_id=tenant.id, email=failures_of)
+        record_sign_in(
+            conn,
+            tenant_id=tenant.id,
+            outcome="success",
+            method=method,
+            client_id=interaction.params.get("client_id"),
+            customer_id=customer.id,
+            now=now,
+        )
         record(
             conn,
             tenant_id=tenant.id,

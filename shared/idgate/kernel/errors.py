@@ -15,6 +15,9 @@ class IdgateError(Exception):
 
     status_code = 400
     error = "invalid_request"
+    # Seconds after which the request may succeed, answered as ``Retry-After`` (RFC 9110
+    # §10.2.3); None: no such header.
+    retry_after: int | None = None
 
     def __init__(self, description: str = "") -> None:
         super().__init__(description)
@@ -202,6 +205,37 @@ class TenantUnavailable(OAuthError):
 class AuthorizationRequestRejected(IdgateError):
     """The authorization request cannot be answered with a redirect (RFC 6749 §4.1.2.1):
     the client is unknown or the redirect URI is not registered. Shown as an error page."""
+
+
+class DatabaseUnavailable(IdgateError):
+    """The database cannot answer now: unreachable, restarting, a connection lost in the
+    middle of the request, or a write lock held past the busy timeout. The request's
+    transaction did not commit, so it may be repeated as it was. HTTP 503 with
+    ``Retry-After`` (RFC 9110 §15.6.4); the code is RFC 6749 §4.1.2.1's
+    ``temporarily_unavailable``, which idgate answers at every endpoint (the token endpoint's
+    §5.2 list has no code for it). Built from a driver error by ``storage.faults``."""
+
+    status_code = 503
+    error = "temporarily_unavailable"
+    retry_after = 5
+
+
+class TooManyFailures(OAuthError):
+    """Too many failures from the client's IP lately: HTTP 429 (RFC 6585 §4) with
+    ``Retry-After``, refused before any credential is looked at. RFC 6749 §5.2 has no code
+    for it: the token endpoint answers ``temporarily_unavailable`` (RFC 6749 §4.1.2.1, as for
+    ``DatabaseUnavailable``: "try again later"), except to a device polling its code, which
+    gets RFC 8628 §3.5's ``slow_down`` so that it keeps polling, more slowly, instead of
+    giving up the end user's sign-in (``oauth.token_failure_limit``)."""
+
+    status_code = 429
+    error = "temporarily_unavailable"
+
+    def __init__(self, description: str, *, retry_after: int, error: str | None = None) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after
+        if error is not None:
+            self.error = error
 
 
 class MailNotSent(IdgateError):

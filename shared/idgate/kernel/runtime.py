@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from idgate.kernel.caches import BoundedMemo, TtlCache
 from idgate.kernel.clock import Clock, system_clock
+from idgate.kernel.failure_buckets import FailureBuckets
 from idgate.kernel.settings import Settings
 
 T = TypeVar("T")
@@ -35,8 +36,12 @@ SECURITY_CACHE_KINDS = ("tenant", "client", "upstream_connections")
 NOT_FOUND_CACHE_KINDS = ("tenant", "verification_key")
 NOT_FOUND_TTL_SECONDS = 3.0
 # The claims of an access token whose signature verified, by its exact text (about 2 KiB
-# an entry): the same bytes cannot verify differently.
+# an entry), with when to verify it again (its key may be withdrawn): the same bytes cannot
+# verify differently.
 VERIFIED_TOKENS_KEPT = 2048
+# Token endpoint failures per (tenant, client network) lately (oauth.token_failure_limit),
+# about 200 bytes a key: a flood of new addresses evicts old keys instead of growing.
+TOKEN_FAILURE_KEYS_KEPT = 10_000
 
 
 @dataclass
@@ -45,8 +50,11 @@ class Runtime:
     engine_factory: Callable[[Settings], Engine] = field(repr=False)
     clock: Clock = system_clock
     cache: TtlCache = field(init=False, repr=False)
-    verified_tokens: BoundedMemo[tuple[str, str], dict[str, Any]] = field(init=False, repr=False)
+    verified_tokens: BoundedMemo[tuple[str, str], tuple[dict[str, Any], float]] = field(
+        init=False, repr=False
+    )
     serialized_documents: dict[object, tuple[object, bytes]] = field(init=False, repr=False)
+    token_failures: FailureBuckets = field(init=False, repr=False)
     _resources: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,6 +68,7 @@ class Runtime:
         )
         self.verified_tokens = BoundedMemo(VERIFIED_TOKENS_KEPT)
         self.serialized_documents = {}
+        self.token_failures = FailureBuckets(TOKEN_FAILURE_KEYS_KEPT)
 
     @cached_property
     def engine(self) -> Engine:

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # server up to db_pool_size, and no overflow connection is opened and closed per burst.
     db_pool_size: int = 8
     db_max_overflow: int = 0
+    # How long a request waits on an unavailable database before it answers 503: SQLite's
+    # busy timeout (a write lock held by another connection) and PostgreSQL's connect
+    # timeout (whole seconds, at least 2).
+    db_timeout_seconds: float = Field(default=5.0, gt=0)
     # Signing and verification keys, data keys, discovery documents.
     cache_ttl_seconds: float = 30.0
     # Tenant status, client secrets and redirect URIs (kernel.runtime.SECURITY_CACHE_KINDS).
@@ -53,6 +57,25 @@ class Settings(BaseSettings):
     # How often the platform server purges expired rows (oauth.retention); 0 = never (e.g.
     # when a scheduled job such as the maintenance function does it instead).
     purge_interval_seconds: float = Field(default=600.0, ge=0)
+    # How long a rotated signing key is published in the JWKS before it signs (keys.
+    # key_rotation). Relying parties must have it by then: a JWKS answer may be cached for
+    # its max-age (300 s) after a process served it from its own cache (cache_ttl_seconds),
+    # and common RP libraries keep a key set for 10 minutes whatever the header says; 15
+    # minutes covers all three with room to spare.
+    key_rotation_delay_seconds: float = Field(default=900.0, ge=0)
+    # Per client IP and organization (0: no limit), answered 429 with Retry-After once over:
+    # failed password sign-ins in a fixed window counted in the database, so the limit holds
+    # across processes and Lambda instances (identity.sign_in_limits);
+    sign_in_failures_per_ip: int = Field(default=30, ge=0)
+    sign_in_failure_window_seconds: float = Field(default=600.0, gt=0)
+    # token endpoint failures (invalid_client, invalid_grant) in a token bucket of each
+    # process, so its hot path writes nothing (oauth.token_failure_limit): bursts of this
+    # many, refilled at this many per window;
+    token_failures_per_ip: int = Field(default=30, ge=0)
+    token_failure_window_seconds: float = Field(default=60.0, gt=0)
+    # wrong device user codes, in the 15-minute window of oauth.device_verification (RFC
+    # 8628 §5.1; the signed-in end user is limited to 5 besides).
+    user_code_failures_per_ip: int = Field(default=20, ge=0)
 
     @field_validator("public_url")
     @classmethod

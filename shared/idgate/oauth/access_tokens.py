@@ -68,23 +68,29 @@ def issue_access_token(
 # verification is most of an introspection (50 of 75 us). So the claims of a token whose
 # signature verified are remembered, per process, by the token's exact text: the same bytes
 # cannot verify differently. Expiry is checked on every use, and revocation (the caller's
-# database check) too. Bounded, oldest out first (``Runtime.verified_tokens``).
+# database check) too. Bounded, oldest out first (``Runtime.verified_tokens``). But its key
+# can be withdrawn (an immediate rotation, keys.key_rotation), so a remembered token is
+# verified again once the key cache's TTL has passed: another process's withdrawal then
+# reaches the tokens this one remembers as it reaches its cached keys.
 
 
 def decode_access_token(rt: Runtime, tenant: Tenant, token: str) -> dict[str, Any] | None:
     """Verified claims of an unexpired access token of this tenant, else None. The claims
     are shared: read them, never change them."""
     key = (tenant.id, token)
-    claims = rt.verified_tokens.get(key)
-    if claims is not None:
-        return claims if claims["exp"] > rt.now() else None
+    now = rt.now()
+    remembered = rt.verified_tokens.get(key)
+    if remembered is not None and remembered[1] > now:
+        claims = remembered[0]
+        return claims if claims["exp"] > now else None
     try:
         claims = verify_jwt(
             rt, tenant.id, token, issuer=issuer_url(rt, tenant), typ=ACCESS_TOKEN_TYP
         )
     except InvalidJwt:
         return None
-    return rt.verified_tokens.remember(key, claims)
+    rt.verified_tokens.remember(key, (claims, now + rt.settings.cache_ttl_seconds))
+    return claims
 
 
 # Revoked by its own id (RFC 7009), or with its token family (logout, refresh reuse, code

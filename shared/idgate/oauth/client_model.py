@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Every client's ID tokens live this long (OIDC Core §2 ``exp``). Here rather than in
+# ``oidc.id_token`` because the purge job (``oauth.retention``) needs it too: a retired
+# signing key stays published until the tokens it signed, ID tokens included, expire.
+ID_TOKEN_TTL = 3600
+
 
 @dataclass(frozen=True)
 class Client:

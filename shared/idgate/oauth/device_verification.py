@@ -3,32 +3,36 @@ enters (or confirms, with ``verification_uri_complete``) the user code, reviews 
 application and scopes, and approves or denies.
 
 RFC 8628 §5.1: the user code is short, so failed entries are limited, per signed-in end
-user and per client IP, in a fixed window. Past the limit every entry is refused, a valid
-code too, until the window has passed; the refusal says nothing about the code.
+user (``USER_CODE_FAILURES_PER_CUSTOMER``) and per client network
+(``IDGATE_USER_CODE_FAILURES_PER_IP``, several accounts behind one address; 0: no such
+limit), in a fixed window counted in the database (``storage.window_counters``), so the
+limit holds across processes. Past a limit every entry is refused, a valid code too, until
+the window has passed, with HTTP 429 and ``Retry-After`` (RFC 6585 §4); the refusal says
+nothing about the code. ``slow_down`` (RFC 8628 §3.5) is the polling device's answer, not
+the end user's.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
 from idgate.identity.interactions import start_interaction
 from idgate.identity.sessions import Session
-from idgate.kernel.request_context import current_request
+from idgate.kernel.request_context import client_network
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorize import NeedsLogin
 from idgate.oauth.clients import find_client
 from idgate.oauth.device_authorization import PendingDevice, decide_device, find_pending_device
 from idgate.storage import database
 from idgate.storage.tables import user_code_failures
+from idgate.storage.window_counters import count_failure, counter_key, seconds_blocked
 from idgate.tenancy.tenants import Tenant
 
-# Failed user-code entries allowed per window, by what is counted: the signed-in end user,
-# and the client IP (several accounts behind one address).
-USER_CODE_FAILURE_LIMITS = {"customer": 5, "ip": 20}
+# Failed user-code entries allowed per signed-in end user in a window (RFC 8628 §5.1); the
+# client network's limit is a setting (Settings.user_code_failures_per_ip).
+USER_CODE_FAILURES_PER_CUSTOMER = 5
 USER_CODE_WINDOW = 15 * 60
 
 
@@ -61,59 +65,30 @@ DevicePage = NeedsLogin | EnterCode | ConfirmDevice | DeviceDecided | TooManyAtt
 _UNKNOWN = "That code is not valid or has expired. Check the code shown on your device."
 
 
-def _attempt_keys(session: Session) -> dict[str, str]:
-    """What the failures are counted against: the end user and, in a request, its IP."""
-    keys = {"customer": f"customer:{session.customer_id}"}
-    ip = current_request.get().ip
-    if ip:
-        keys["ip"] = f"ip:{ip}"[:100]
-    return keys
+def _attempt_limits(rt: Runtime, session: Session) -> dict[str, int]:
+    """The counters a failed entry counts in, with their limits: the end user's and, in a
+    request, its client network's (unless that limit is 0)."""
+    limits = {counter_key("customer", session.customer_id): USER_CODE_FAILURES_PER_CUSTOMER}
+    network, per_ip = client_network(), rt.settings.user_code_failures_per_ip
+    if network and per_ip:
+        limits[counter_key("ip", network)] = per_ip
+    return limits
 
 
-def _locked_for(conn: Connection, tenant_id: str, keys: dict[str, str], now: float) -> int:
+def _locked_for(conn: Connection, tenant_id: str, limits: dict[str, int], now: float) -> int:
     """Seconds until the window of an exhausted limit has passed; 0 when none is."""
-    rows = conn.execute(
-        select(user_code_failures).where(
-            user_code_failures.c.tenant_id == tenant_id,
-            user_code_failures.c.key.in_(keys.values()),
-            user_code_failures.c.window_started_at > now - USER_CODE_WINDOW,
-        )
-    ).all()
-    limits = {key: USER_CODE_FAILURE_LIMITS[kind] for kind, key in keys.items()}
-    ends = [r.window_started_at + USER_CODE_WINDOW for r in rows if r.failures >= limits[r.key]]
-    return max(1, math.ceil(max(ends) - now)) if ends else 0
-
-
-def _count_failure(conn: Connection, tenant_id: str, key: str, now: float) -> None:
-    """One more failure in the key's current window, or the first of a new window."""
-    row = (user_code_failures.c.tenant_id == tenant_id) & (user_code_failures.c.key == key)
-    count_in_window = (
-        update(user_code_failures)
-        .where(row, user_code_failures.c.window_started_at > now - USER_CODE_WINDOW)
-        .values(failures=user_code_failures.c.failures + 1)
+    return seconds_blocked(
+        conn, user_code_failures, tenant_id, limits, window=USER_CODE_WINDOW, now=now
     )
-    if conn.execute(count_in_window).rowcount:
-        return
-    try:
-        with conn.begin_nested():
-            conn.execute(delete(user_code_failures).where(row))
-            conn.execute(
-                insert(user_code_failures).values(
-                    tenant_id=tenant_id, key=key, failures=1, window_started_at=now
-                )
-            )
-    except IntegrityError:
-        # A concurrent first failure opened the window meanwhile: this one counts in it.
-        conn.execute(count_in_window)
 
 
 def _refuse_failed_entry(
-    conn: Connection, tenant_id: str, keys: dict[str, str], now: float
+    conn: Connection, tenant_id: str, limits: dict[str, int], now: float
 ) -> EnterCode | TooManyAttempts:
     """Count a failed entry; the page to show, saying so once a limit is reached."""
-    for key in keys.values():
-        _count_failure(conn, tenant_id, key, now)
-    retry_after = _locked_for(conn, tenant_id, keys, now)
+    for key in limits:
+        count_failure(conn, user_code_failures, tenant_id, key, window=USER_CODE_WINDOW, now=now)
+    retry_after = _locked_for(conn, tenant_id, limits, now)
     return TooManyAttempts(retry_after) if retry_after else EnterCode(_UNKNOWN)
 
 
@@ -145,21 +120,21 @@ def _look_up(
     rt: Runtime, tenant: Tenant, session: Session, user_code: str
 ) -> PendingDevice | EnterCode | TooManyAttempts:
     """The pending request of an entered user code, within the attempt limit."""
-    now, keys = rt.now(), _attempt_keys(session)
+    now, limits = rt.now(), _attempt_limits(rt, session)
     with database.write(rt.engine) as conn:
-        retry_after = _locked_for(conn, tenant.id, keys, now)
+        retry_after = _locked_for(conn, tenant.id, limits, now)
         if retry_after:
             return TooManyAttempts(retry_after)
         pending = find_pending_device(conn, tenant_id=tenant.id, user_code=user_code, now=now)
-        return pending or _refuse_failed_entry(conn, tenant.id, keys, now)
+        return pending or _refuse_failed_entry(conn, tenant.id, limits, now)
 
 
 def decide_device_request(
     rt: Runtime, tenant: Tenant, *, session: Session, user_code: str, approve: bool
 ) -> DevicePage:
-    now, keys = rt.now(), _attempt_keys(session)
+    now, limits = rt.now(), _attempt_limits(rt, session)
     with database.write(rt.engine) as conn:
-        retry_after = _locked_for(conn, tenant.id, keys, now)
+        retry_after = _locked_for(conn, tenant.id, limits, now)
         if retry_after:
             return TooManyAttempts(retry_after)
         decided = decide_device(
@@ -171,5 +146,7 @@ def decide_device_request(
             now=now,
         )
         return (
-            DeviceDecided(approve) if decided else _refuse_failed_entry(conn, tenant.id, keys, now)
+            DeviceDecided(approve)
+            if decided
+            else _refuse_failed_entry(conn, tenant.id, limits, now)
         )

@@ -23,7 +23,14 @@ One operation, ``purge_expired``, run by ``idgate purge``, by the platform serve
   before its revocation is looked up);
 - ``sign_in_failures``: counting window (``WINDOW_SECONDS``) and lockout both over;
 - ``user_code_failures``: counting window (``USER_CODE_WINDOW``) over;
-- ``mail_outbox``: older than ``MAIL_RETENTION_SECONDS``.
+- ``rate_limit_counters``: counting window (``IDGATE_SIGN_IN_FAILURE_WINDOW_SECONDS``, the
+  only window kept there) over;
+- ``mail_outbox``: older than ``MAIL_RETENTION_SECONDS``;
+- ``signing_keys``: retired ones no unexpired token can carry any more: the longest access
+  token or ID token lifetime after they stopped signing, plus the cache TTL and relying
+  parties' leeway (``keys.key_rotation.purge_retired_keys``). Next keys whose time has
+  come are promoted first, so a tenant that has not signed since its rotation retires its
+  old key too.
 
 Rows go in batches of ``BATCH_SIZE``, each batch its own short write transaction, so a run
 never holds a lock for long and the serving paths interleave with it. Platform-level work:
@@ -48,7 +55,9 @@ from sqlalchemy import (
 
 from idgate.identity.lockout import WINDOW_SECONDS
 from idgate.kernel.runtime import Runtime
+from idgate.keys.key_rotation import promote_due_keys, purge_retired_keys
 from idgate.oauth.authorization_codes import CODE_LIFETIME
+from idgate.oauth.client_model import ID_TOKEN_TTL
 from idgate.oauth.device_verification import USER_CODE_WINDOW
 from idgate.storage import database
 from idgate.storage.tables import (
@@ -57,10 +66,12 @@ from idgate.storage.tables import (
     device_codes,
     interactions,
     mail_outbox,
+    rate_limit_counters,
     refresh_tokens,
     revoked_access_tokens,
     sessions,
     sign_in_failures,
+    signing_keys,
     token_families,
     upstream_flows,
     user_code_failures,
@@ -82,11 +93,17 @@ def purge_expired(rt: Runtime) -> dict[str, int]:
     now = rt.now()
     with scoped(ALL_TENANTS):
         longest_access_ttl = _longest_access_token_ttl(rt)
-        rules = _rules(now, longest_access_ttl)
-        return {table.name: _purge_table(rt, table, expired) for table, expired in rules}
+        rules = _rules(now, longest_access_ttl, rt.settings.sign_in_failure_window_seconds)
+        counts = {table.name: _purge_table(rt, table, expired) for table, expired in rules}
+        promote_due_keys(rt)
+        longest_token_ttl = max(longest_access_ttl, ID_TOKEN_TTL)
+        counts[signing_keys.name] = purge_retired_keys(rt, longest_token_ttl=longest_token_ttl)
+        return counts
 
 
-def _rules(now: float, longest_access_ttl: float) -> list[tuple[Table, Expired]]:
+def _rules(
+    now: float, longest_access_ttl: float, counter_window: float
+) -> list[tuple[Table, Expired]]:
     """What is past its lifetime at ``now``, per table; the order matters only in that
     codes never redeemed go before the families they would keep."""
     return [
@@ -113,6 +130,7 @@ def _rules(now: float, longest_access_ttl: float) -> list[tuple[Table, Expired]]
             ),
         ),
         (user_code_failures, user_code_failures.c.window_started_at <= now - USER_CODE_WINDOW),
+        (rate_limit_counters, rate_limit_counters.c.window_started_at <= now - counter_window),
         (mail_outbox, mail_outbox.c.created_at < now - MAIL_RETENTION_SECONDS),
         (upstream_flows, upstream_flows.c.expires_at <= now),
     ]

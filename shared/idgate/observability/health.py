@@ -16,8 +16,9 @@ def database_ready(rt: Runtime) -> bool:
     try:
         with database.read(rt.engine) as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any driver or pool error means "not ready"
-        first_line = (str(exc).splitlines() or [""])[0][:200]
-        log.warning("database not ready", error=type(exc).__name__, detail=first_line)
+    except Exception as exc:  # DatabaseUnavailable, or any other driver or pool error
+        cause = exc.__cause__ or exc  # the driver's error behind DatabaseUnavailable
+        first_line = (str(cause).splitlines() or [""])[0][:200]
+        log.warning("database not ready", error=type(cause).__name__, detail=first_line)
         return False
     return True

@@ -63,7 +63,8 @@ def grant_failed(grant_type: str, error: str) -> None:
 
 
 def login_attempt(outcome: str) -> None:
-    """``outcome`` is ``success``, ``failure`` or ``locked``."""
+    """``outcome`` is ``success``, ``failure``, ``locked`` (the email) or ``throttled`` (the
+    client network, ``identity.sign_in_limits``)."""
     _child(LOGINS, outcome).inc()
 
 

@@ -3,10 +3,9 @@ buffering: it sits on the token hot path).
 
 For every HTTP request: take the request id (API Gateway's ``requestContext.requestId``
 under Lambda, where Mangum puts the event in ``scope["aws.event"]``; else a well-formed
-incoming ``X-Request-Id``; else a fresh id), publish it with the client IP in
-``request_context`` (Mangum sets ``scope["client"]`` to the API Gateway source IP), echo it
-as ``X-Request-Id``, record
-the Prometheus request count and latency by route template, and write one JSON log line.
+incoming ``X-Request-Id``; else a fresh id), publish it with the client IP (``client_ip``)
+in ``request_context``, echo it as ``X-Request-Id``, record the Prometheus request count
+and latency by route template, and write one JSON log line.
 """
 
 from __future__ import annotations
@@ -50,6 +49,21 @@ def request_id_of(scope: Scope) -> str:
     return f"{_PROCESS_PREFIX}{next(_SEQUENCE):016x}"
 
 
+def client_ip(scope: Scope) -> str | None:
+    """The request's client IP, for both HTTP edges, as the audit log records it and the
+    per-IP limits count it: the peer address the ASGI server puts in ``scope["client"]``.
+
+    idgate reads no ``X-Forwarded-For`` itself, as any client can send one. Under Lambda,
+    Mangum sets the peer to API Gateway's ``requestContext.http.sourceIp``, the address
+    that connected to API Gateway. Under ``idgate serve`` and the container, uvicorn replaces
+    the peer with the ``X-Forwarded-For`` entry a trusted proxy added, only when the peer
+    is one of ``FORWARDED_ALLOW_IPS`` (uvicorn's setting; loopback by default): behind a
+    load balancer elsewhere, set it to the balancer's addresses, or every request seems to
+    come from the balancer and shares its limits."""
+    client = scope.get("client")
+    return client[0] if client else None
+
+
 def route_template(scope: Scope) -> str:
     """The matched route's path template (``/t/{tenant}/token``), never the raw path."""
     path = getattr(scope.get("route"), "path", None)
@@ -81,8 +95,7 @@ class RequestObservability:
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
-        client = scope.get("client")
-        token = current_request.set(RequestContext(request_id, client[0] if client else None))
+        token = current_request.set(RequestContext(request_id, client_ip(scope)))
         try:
             await self.app(scope, receive, send_with_request_id)
         finally:

@@ -18,11 +18,10 @@ from idgate.kernel.runtime import Runtime
 from idgate.keys.jws_signing import sign_jwt
 from idgate.keys.jws_verification import InvalidJwt, verify_jwt
 from idgate.keys.signing_keys import EDDSA
-from idgate.oauth.client_model import Client
+from idgate.oauth.client_model import ID_TOKEN_TTL, Client
 from idgate.oidc.claims import claims_for_scope
 from idgate.tenancy.tenants import Tenant, issuer_url
 
-ID_TOKEN_TTL = 3600
 ID_TOKEN_TYP = "JWT"  # noqa: S105 - a JOSE type
 
 

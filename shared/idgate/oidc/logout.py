@@ -50,7 +50,9 @@ def parse_logout_request(rt: Runtime, tenant: Tenant, params: Mapping[str, str])
     client = find_client(rt, tenant.id, client_id) if client_id else None
     if client_id and client is None:
         raise AuthorizationRequestRejected("The application is unknown.")
-    redirect_uri = params.get("post_logout_redirect_uri")
+    # An empty value is no value: kept as "", it passed the registration check below and
+    # became a redirect to "?state=..." (the logout page again).
+    redirect_uri = params.get("post_logout_redirect_uri") or None
     if redirect_uri and (client is None or redirect_uri not in client.post_logout_redirect_uris):
         raise AuthorizationRequestRejected("The post-logout redirect URI is not registered.")
     return LogoutRequest(client, redirect_uri, params.get("state"), hint)

@@ -8,6 +8,12 @@ Core and compiled once per dialect; only its execution goes to the driver: a poo
 connection (pinged when it was idle, as everywhere), on PostgreSQL the tenant scope set
 first in the same transaction (the row-level security of migration 0003, as
 ``storage.database`` sets it for every transaction), then one ``execute`` and ``fetchone``.
+
+A driver error is raised as SQLAlchemy raises a statement's (a ``DBAPIError``), and a fault
+of the database as ``DatabaseUnavailable`` (``storage.faults``). A pooled connection found
+dead is invalidated and the question asked once more the ordinary way, through
+``storage.database.read``: a read is safe to repeat, and that path invalidates the rest of
+the pool and replaces a dead connection at BEGIN.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 
-from idgate.storage import tenant_scope
+from idgate.storage import database, tenant_scope
+from idgate.storage.faults import DATABASE_ERRORS, raise_if_unavailable
 
 
 class DriverQuery:
@@ -39,22 +47,52 @@ class DriverQuery:
         return found
 
     def first(self, engine: Engine, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        try:
+            row = self._first_on_driver(engine, params)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise_if_unavailable(exc)
+                raise
+            row = self._first_through_engine(engine, params)
+        except DATABASE_ERRORS as exc:
+            raise_if_unavailable(exc)
+            raise
+        return None if row is None else tuple(row)
+
+    def _first_on_driver(self, engine: Engine, params: Mapping[str, Any]) -> Any:
         sql, order = self._sql_for(engine)
         connection = engine.raw_connection()
         try:
             if engine.dialect.name == "postgresql":
-                row = _first_on_postgresql(connection.driver_connection, sql, params)
-            else:
-                args = tuple(params[name] for name in order) if order is not None else params
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(sql, args)
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
+                return _first_on_postgresql(connection.driver_connection, sql, params)
+            args = tuple(params[name] for name in order) if order is not None else params
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, args)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # What SQLAlchemy does for its own statements: a dead connection leaves the
+            # pool (returned, its reset would fail and log), and the error is wrapped.
+            lost = engine.dialect.is_disconnect(exc, connection.driver_connection, None)
+            if lost:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(
+                sql,
+                params,
+                exc,
+                engine.dialect.loaded_dbapi.Error,
+                hide_parameters=True,  # a token id: not for logs
+                connection_invalidated=lost,
+                dialect=engine.dialect,
+            ) from exc
         finally:
             connection.close()  # back to the pool
-        return None if row is None else tuple(row)
+
+    def _first_through_engine(self, engine: Engine, params: Mapping[str, Any]) -> Any:
+        with database.read(engine) as conn:
+            return conn.execute(self._statement, dict(params)).first()
 
 
 # Named like the compiled statement's own parameters (psycopg's pyformat style).

@@ -71,6 +71,10 @@ signing_keys = Table(
     Column("private_key", LargeBinary, nullable=False),
     Column("public_jwk", JSON, nullable=False),
     Column("created_at", Float, nullable=False),
+    # Key rotation (keys.key_rotation): when a "next" key starts signing, and when a key
+    # stopped signing (the purge removes it once every token it signed has expired).
+    Column("activates_at", Float),
+    Column("retired_at", Float),
     Index("ix_signing_keys_tenant_alg", "tenant_id", "alg", "status"),
 )
 
@@ -123,6 +127,7 @@ sessions = Table(
     Column("expires_at", Float, nullable=False),
     Column("ended_at", Float),
     Index("ix_sessions_customer", "customer_id"),
+    Index("ix_sessions_expires_at", "expires_at"),
 )
 
 consents = Table(
@@ -148,6 +153,7 @@ interactions = Table(
     Column("login_session_id", String(36)),
     Column("consent_given", Boolean, nullable=False),
     Column("expires_at", Float, nullable=False),
+    Index("ix_interactions_expires_at", "expires_at"),
 )
 
 token_families = Table(
@@ -164,6 +170,7 @@ token_families = Table(
     Column("revoked_at", Float),
     Index("ix_token_families_session", "session_id"),
     Index("ix_token_families_customer", "customer_id"),
+    Index("ix_token_families_created_at", "created_at"),
 )
 
 authorization_codes = Table(
@@ -180,6 +187,8 @@ authorization_codes = Table(
     Column("nonce", Text),
     Column("expires_at", Float, nullable=False),
     Column("consumed_at", Float),
+    Index("ix_authorization_codes_expires_at", "expires_at"),
+    Index("ix_authorization_codes_family", "family_id"),
 )
 
 refresh_tokens = Table(
@@ -204,6 +213,7 @@ revoked_access_tokens = Table(
     Column("jti", String(64), primary_key=True),
     _tenant_fk(),
     Column("expires_at", Float, nullable=False),
+    Index("ix_revoked_access_tokens_expires_at", "expires_at"),
 )
 
 device_codes = Table(
@@ -221,6 +231,7 @@ device_codes = Table(
     Column("auth_time", Float),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
+    Index("ix_device_codes_expires_at", "expires_at"),
 )
 
 mail_outbox = Table(
@@ -233,6 +244,7 @@ mail_outbox = Table(
     Column("subject", Text, nullable=False),
     Column("text_body", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+    Index("ix_mail_outbox_created_at", "created_at"),
 )
 
 # Control plane (tiers, memberships, audit) -------------------------------------------------
@@ -304,6 +316,20 @@ user_code_failures = Table(
     Column("window_started_at", Float, nullable=False),
 )
 
+# Failures counted per (tenant, key) in a fixed window for the limits that must hold across
+# processes (storage.window_counters): failed sign-ins per client network (identity.
+# sign_in_limits); the same columns as user_code_failures, counted by the same code.
+rate_limit_counters = Table(
+    "rate_limit_counters",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", Float, nullable=False),
+    # The purge's filter: addresses of a distributed attack leave one row each.
+    Index("ix_rate_limit_counters_window_started_at", "window_started_at"),
+)
+
 # Bring your own OAuth (identity.upstream): an organization's upstream OAuth / OpenID apps,
 # the upstream accounts linked to its customers, and sign-ins in flight at an upstream.
 upstream_connections = Table(
@@ -363,4 +389,20 @@ upstream_flows = Table(
     Column("browser_digest", String(64), nullable=False),
     Column("nonce", String(64), nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
+)
+
+# Every sign-in attempt (analytics.sign_in_events): the counts of sign-ins and failures, kept
+# apart from the hash-chained audit log so that failures never serialize on its head.
+sign_in_events = Table(
+    "sign_in_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant_fk(),
+    Column("at", Float, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", String(32)),
+    Column("method", String(80), nullable=False),
+    Column("client_id", String(128)),
+    Column("customer_id", String(36)),
+    Index("ix_sign_in_events_tenant_at", "tenant_id", "at"),
 )

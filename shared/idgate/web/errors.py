@@ -36,7 +36,9 @@ def error_response(
     fields: list[str] | None = None,
 ) -> Response:
     if wants_html(request):
-        return render(request, "error.html", status_code=status, error=error, message=message)
+        page = render(request, "error.html", status_code=status, error=error, message=message)
+        page.headers.update(headers or {})  # a 503's Retry-After, a 405's Allow
+        return page
     body: dict[str, Any] = error_body(error, message)
     if fields:
         body["fields"] = fields
@@ -59,6 +61,8 @@ async def _idgate_error(request: Request, exc: Exception) -> Response:
     exc = cast(IdgateError, exc)
     challenge = exc.challenge()
     headers = {"WWW-Authenticate": challenge} if challenge else {}
+    if exc.retry_after is not None:  # a 503 while the database is away (RFC 9110 §10.2.3)
+        headers["Retry-After"] = str(exc.retry_after)
     return error_response(request, exc.status_code, exc.error, exc.description, headers)
 
 
@@ -96,6 +100,11 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     exc = cast(StarletteHTTPException, exc)
+    if exc.status_code == 400:
+        # The framework's only 400: a body it could not parse (JSON that is not UTF-8, a
+        # broken multipart form). A malformed request names its field, as above.
+        message = "the request is malformed: body: could not be parsed"
+        return error_response(request, 400, "invalid_request", message, fields=["body"])
     return error_response(
         request,
         exc.status_code,

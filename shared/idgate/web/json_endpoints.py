@@ -99,6 +99,8 @@ def error_answer(status: int, error: str, description: str, headers: Headers = (
 def _idgate_error_answer(exc: IdgateError) -> JsonAnswer:
     challenge = exc.challenge()
     headers: Headers = ((b"www-authenticate", challenge.encode("latin-1")),) if challenge else ()
+    if exc.retry_after is not None:  # a 503 while the database is away (RFC 9110 §10.2.3)
+        headers = (*headers, (b"retry-after", str(exc.retry_after).encode()))
     return error_answer(exc.status_code, exc.error, exc.description, headers)
 
 

@@ -87,8 +87,14 @@ def render(
 
 def check_csrf(request: Request, submitted: str | None) -> None:
     cookie = request.cookies.get(csrf_cookie_name(current_runtime().settings.secure_cookies))
-    if not cookie or not submitted or not hmac.compare_digest(cookie, submitted):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError,
+    # so a 500), and both values come from the request, so they may hold anything.
+    if not cookie or not submitted or not hmac.compare_digest(_utf8(cookie), _utf8(submitted)):
         raise CsrfFailed("This form has expired. Go back, reload the page and try again.")
+
+
+def _utf8(value: str) -> bytes:
+    return value.encode("utf-8", "surrogatepass")
 
 
 def redirect(url: str) -> RedirectResponse:

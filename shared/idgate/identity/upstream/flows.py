@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from idgate.analytics.sign_in_events import record_sign_in
 from idgate.crypto.digests import b64url, random_token
 from idgate.identity.customers import Customer
 from idgate.identity.interactions import load_interaction
@@ -147,7 +148,21 @@ def finish(
             return _link(rt, tenant, connection, flow, session, profile, tokens)
         return _sign_in(rt, tenant, connection, flow, profile, tokens)
     except IdgateError as failure:
+        if flow.purpose == "sign_in":
+            _note_failure(rt, tenant, connection_id)
         return Failed(failure.description, flow.interaction_id)
+
+
+def _note_failure(rt: Runtime, tenant: Tenant, connection_id: str) -> None:
+    with database.write(rt.engine) as conn:
+        record_sign_in(
+            conn,
+            tenant_id=tenant.id,
+            outcome="failure",
+            reason="upstream_error",
+            method=f"upstream:{connection_id}",
+            now=rt.now(),
+        )
 
 
 def _account(

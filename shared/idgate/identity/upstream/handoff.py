@@ -20,7 +20,7 @@ from idgate.identity.upstream.connections import connection_secret, load_connect
 from idgate.identity.upstream.linking import store_tokens, token_purpose
 from idgate.identity.upstream.providers import provider_named
 from idgate.identity.upstream.providers.model import UpstreamTokens
-from idgate.identity.upstream.token_requests import token_request
+from idgate.identity.upstream.token_requests import UpstreamGrantRefused, token_request
 from idgate.kernel.errors import NotFound, NotLinked
 from idgate.kernel.runtime import Runtime
 from idgate.keys.data_keys import open_for_tenant
@@ -96,26 +96,37 @@ def _due(rt: Runtime, row: dict[str, Any]) -> bool:
 
 def _fresh_row(rt: Runtime, connection: UpstreamConnection, customer_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + LEASE_SECONDS
+    waited_on: bytes | None = None  # the access token another caller is refreshing
     while True:
         row = _row(rt, connection.tenant_id, customer_id, connection.id)
         if not _due(rt, row):
             return row
-        if _take_lease(rt, connection.tenant_id, row["id"]):
+        if waited_on is not None and row["access_token"] != waited_on:
+            # Refreshed by the caller we waited for: take its result. Refreshing again
+            # (a token living under the margin is due at once) would revoke the token just
+            # handed to that caller, at upstreams that rotate (GitHub).
+            return row
+        if _take_lease(rt, connection.tenant_id, row):
             _refresh(rt, connection, row)
             return _row(rt, connection.tenant_id, customer_id, connection.id)
         if time.monotonic() > deadline:
             return row  # the refresher vanished; its lease lapses for the next caller
+        waited_on = row["access_token"]
         time.sleep(WAIT_STEP)
 
 
-def _take_lease(rt: Runtime, tenant_id: str, identity_id: str) -> bool:
+def _take_lease(rt: Runtime, tenant_id: str, row: dict[str, Any]) -> bool:
+    """Only while the row still holds the token ``row`` was read with: a caller that read
+    it just before another's refresh finished must not refresh with the spent refresh
+    token (rotating upstreams refuse it, and revoke what it was issued with)."""
     now = rt.now()
     with database.write(rt.engine) as conn:
         taken = conn.execute(
             update(upstream_identities)
             .where(
                 upstream_identities.c.tenant_id == tenant_id,
-                upstream_identities.c.id == identity_id,
+                upstream_identities.c.id == row["id"],
+                upstream_identities.c.access_token == row["access_token"],
                 or_(
                     upstream_identities.c.refresh_lease_until.is_(None),
                     upstream_identities.c.refresh_lease_until < now,
@@ -141,13 +152,18 @@ def _refresh(rt: Runtime, connection: UpstreamConnection, row: dict[str, Any]) -
             form={"grant_type": "refresh_token", "refresh_token": refresh_token},
             what=connection.name,
         )
-    except Exception:
+    except Exception as failure:
         with database.write(rt.engine) as conn:
             conn.execute(
                 update(upstream_identities)
                 .where(upstream_identities.c.id == identity_id)
                 .values(refresh_lease_until=None)
             )
+        if isinstance(failure, UpstreamGrantRefused):
+            raise UpstreamGrantRefused(
+                f"{connection.name} refused to renew the customer's access: "
+                f"they must sign in with {connection.name} again."
+            ) from None
         raise
     with database.write(rt.engine) as conn:
         store_tokens(rt, conn, tenant_id, identity_id, None, tokens, rt.now())

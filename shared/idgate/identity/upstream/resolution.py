@@ -47,28 +47,39 @@ def resolve_customer(
             f"Your {connection.name} account has no verified email address to sign in with."
         )
     existing = _customer_with_email(conn, tenant_id, profile.email)
-    if existing is not None:
-        if not profile.email_verified:
-            raise UpstreamFailed(
-                f"An account with this email already exists, and {connection.name} does not "
-                "confirm the email is yours. Sign in with your password instead."
-            )
-        hold_for_proof(
-            rt,
-            conn,
-            tenant_id=tenant_id,
-            connection_id=connection.id,
-            interaction_id=interaction_id,
-            customer_id=existing,
-            profile=profile,
-            tokens=tokens,
-            now=now,
+    if existing is None:
+        return Resolved(_new_linked_customer(rt, conn, connection, profile, tokens, now))
+    if not profile.email_verified:
+        raise UpstreamFailed(
+            f"An account with this email already exists, and {connection.name} does not "
+            "confirm the email is yours. Sign in with your password instead."
         )
-        return Resolved(None, awaiting_proof=True)
-    customer = create_customer(
+    hold_for_proof(
+        rt,
         conn,
         tenant_id=tenant_id,
-        email=profile.email,
+        connection_id=connection.id,
+        interaction_id=interaction_id,
+        customer_id=existing,
+        profile=profile,
+        tokens=tokens,
+        now=now,
+    )
+    return Resolved(None, awaiting_proof=True)
+
+
+def _new_linked_customer(
+    rt: Runtime,
+    conn: Connection,
+    connection: UpstreamConnection,
+    profile: UpstreamProfile,
+    tokens: UpstreamTokens,
+    now: float,
+) -> Customer:
+    customer = create_customer(
+        conn,
+        tenant_id=connection.tenant_id,
+        email=profile.email or "",
         password=None,
         name=profile.name,
         now=now,
@@ -77,14 +88,14 @@ def resolve_customer(
     link_account(
         rt,
         conn,
-        tenant_id=tenant_id,
+        tenant_id=connection.tenant_id,
         customer_id=customer.id,
         connection_id=connection.id,
         profile=profile,
         tokens=tokens,
         now=now,
     )
-    return Resolved(customer)
+    return customer
 
 
 def _customer_with_email(conn: Connection, tenant_id: str, email: str) -> str | None:

@@ -41,6 +41,9 @@ def token_request(
     else:
         body |= {"client_id": client_id, "client_secret": client_secret}
     response = call_upstream(rt, "POST", endpoints.token_endpoint, what=what, data=body, auth=auth)
+    if response.status_code >= 500:
+        log.warning("upstream_unavailable", status=response.status_code)
+        raise UpstreamFailed(f"{what} is not available right now. Try again in a moment.")
     answer = json_body(response, what=what)
     if not isinstance(answer, dict) or "error" in answer or response.status_code != 200:
         error = answer.get("error") if isinstance(answer, dict) else None

@@ -3,11 +3,12 @@ cached per process), and the Google and Microsoft presets.
 
 The account comes from the validated ID token, completed from the UserInfo endpoint when
 the token lacks the email (OIDC Core §5.3.2: UserInfo's ``sub`` must be the token's).
-Microsoft's multi-tenant endpoints (``common``, ``organizations``, ``consumers``) publish
-the issuer ``https://login.microsoftonline.com/{tenantid}/v2.0``: the token's ``iss`` must
-be that with its own ``tid``, and ``tid`` must belong to the configured audience. Microsoft
-never asserts that an email is verified, so its emails never match an existing customer
-(the "nOAuth" account takeover).
+Microsoft's multi-tenant endpoints (``common``, ``organizations``) publish the issuer
+``https://login.microsoftonline.com/{tenantid}/v2.0``: the token's ``iss`` must be that with
+its own ``tid``, and ``tid`` must belong to the configured audience. A one-tenant issuer (a
+tenant ID's, or the personal accounts' tenant that ``consumers`` publishes) must be the
+token's ``iss`` and name its ``tid``. Microsoft never asserts that an email is verified, so
+its emails never match an existing customer (the "nOAuth" account takeover).
 """
 
 from __future__ import annotations
@@ -78,14 +79,16 @@ def _issuer_rule(rt: Runtime, connection: UpstreamConnection) -> Callable[[dict[
     audience = connection.microsoft_tenant or "common"
 
     def microsoft_issuer(claims: dict[str, Any]) -> bool:
-        tid = claims.get("tid")
-        if not isinstance(tid, str) or claims.get("iss") != published.replace("{tenantid}", tid):
+        tid, iss = claims.get("tid"), claims.get("iss")
+        if not isinstance(tid, str) or iss != published.replace("{tenantid}", tid):
             return False
+        if not iss.endswith(f"/{tid}/v2.0"):
+            return False  # a one-tenant issuer (no placeholder) names another tenant's tid
         if audience == "consumers":
             return tid == MICROSOFT_CONSUMERS_TID
         if audience == "organizations":
             return tid != MICROSOFT_CONSUMERS_TID
-        return True  # common, or one tenant whose issuer (no placeholder) pins the tid
+        return True  # common, or one tenant: its issuer, now its tid, pinned above
 
     return microsoft_issuer
 
