@@ -153,22 +153,22 @@ def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """A read-write transaction; committed on success, rolled back on any exception."""
-    try:
-        conn, transaction = _open(engine, sqlite_write=True)
-        with conn, transaction:
-            yield conn
-    except DATABASE_ERRORS as exc:
-        raise_if_unavailable(exc)
-        raise_if_nul_refused(exc)
-        raise
+    with _transaction(engine, sqlite_write=True) as conn:
+        yield conn
 
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction on PostgreSQL; on SQLite, statements in autocommit mode (each
     sees the last commit; readers never queue)."""
+    with _transaction(engine, sqlite_write=False) as conn:
+        yield conn
+
+
+@contextmanager
+def _transaction(engine: Engine, *, sqlite_write: bool) -> Iterator[Connection]:
     try:
-        conn, transaction = _open(engine, sqlite_write=False)
+        conn, transaction = _open(engine, sqlite_write=sqlite_write)
         with conn, transaction:
             yield conn
     except DATABASE_ERRORS as exc:
