@@ -24,6 +24,7 @@ from idgate.identity.upstream.flows import (
     begin_sign_in,
     finish,
 )
+from idgate.identity.upstream.upstream_http import UpstreamFailed
 from idgate.kernel.errors import NotAuthenticated
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.upstream_token_endpoint import upstream_token
@@ -53,9 +54,19 @@ def _to_upstream(rt: Runtime, tenant: Tenant, started: UpstreamRedirect) -> Resp
 
 @upstream_router.get("/start")
 def start(
-    rt: RuntimeDep, tenant: TenantDep, connection_id: str, interaction: str | None = None
+    request: Request,
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    connection_id: str,
+    interaction: str | None = None,
 ) -> Response:
-    return _to_upstream(rt, tenant, begin_sign_in(rt, tenant, connection_id, interaction))
+    try:
+        started = begin_sign_in(rt, tenant, connection_id, interaction)
+    except UpstreamFailed as failure:  # e.g. its discovery document is out of reach
+        return login_page(
+            request, rt, tenant, interaction, error=failure.description, status_code=502
+        )
+    return _to_upstream(rt, tenant, started)
 
 
 @upstream_router.get("/link")

@@ -11,9 +11,13 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from idgate.control.connections_admin import put_upstream_connection
+from idgate.control.rbac import LOCAL_OPERATOR
+from idgate.identity.upstream.connections import ConnectionSettings
 from idgate.identity.upstream.flow_state import FLOW_LIFETIME
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.retention import purge_expired
+from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from tests.conftest import FakeClock, TenantFixture
 from tests.flows import Browser, hidden, new_authorization, query_of
 from tests.protocol.upstream_flows import (
@@ -182,6 +186,26 @@ def test_start_at_an_unknown_or_disabled_connection_is_refused(
     answer = start(world.browser, interaction)
     assert answer.status_code == 404, answer.text
     assert "location" not in answer.headers
+    assert flow_count(rt) == 0
+
+
+def test_an_unreachable_openid_upstream_at_start_comes_back_to_the_sign_in_page(
+    world: GitHubWorld, rt: Runtime
+) -> None:
+    settings = ConnectionSettings(
+        provider="oidc",
+        client_id="corp",
+        client_secret="corp-secret-0123456789",
+        name="Corp SSO",
+        issuer="http://127.0.0.1:9",  # nothing listens there: discovery cannot be fetched
+    )
+    with scoped(ALL_TENANTS):
+        put_upstream_connection(rt, LOCAL_OPERATOR, "acme", "corp", settings)
+    interaction = pending_interaction(world.browser, new_authorization())
+    answer = world.browser.get(f"/t/acme/upstream/corp/start?interaction={interaction}")
+    assert answer.status_code == 502, answer.text
+    assert "Corp SSO could not be reached. Try again in a moment." in answer.text
+    assert 'name="password"' in answer.text and "location" not in answer.headers
     assert flow_count(rt) == 0
 
 
