@@ -45,7 +45,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.standins import github_formats as fmt
-from tests.standins.serving import BackgroundServer
+from tests.standins.serving import BackgroundServer, ServedStandIn
 
 CODE_LIFETIME = 600.0  # seconds; GitHub: "codes expire after 10 minutes"
 USER_TOKEN_TTL = 28800  # GitHub App user tokens: 8 hours
@@ -93,7 +93,7 @@ class _Token:
 
 
 @dataclass
-class GitHubStandIn:
+class GitHubStandIn(ServedStandIn):
     """The stand-in's state, set by tests between requests. Start with ``start()``."""
 
     expiring_tokens: bool = False
@@ -114,24 +114,6 @@ class GitHubStandIn:
     _approved: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: BackgroundServer | None = None
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    @classmethod
-    def start(cls) -> GitHubStandIn:
-        standin = cls()
-        standin._server = BackgroundServer(standin._asgi())
-        standin._server.start()
-        return standin
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "call GitHubStandIn.start()"
-        return self._server.base_url
 
     @property
     def idgate_env(self) -> dict[str, str]:

@@ -50,7 +50,7 @@ from starlette.routing import Route
 
 from tests.standins import microsoft_formats as fmt
 from tests.standins.microsoft_formats import MicrosoftAccount
-from tests.standins.serving import BackgroundServer
+from tests.standins.serving import BackgroundServer, ServedStandIn
 
 CODE_LIFETIME = 600.0
 REFRESH_TOKEN_LIFETIME = 90 * 86400.0
@@ -101,7 +101,7 @@ class _Grant:
 
 
 @dataclass
-class MicrosoftStandIn:
+class MicrosoftStandIn(ServedStandIn):
     """The stand-in's state, set by tests between requests. Start with ``start()``."""
 
     auth_methods: tuple[str, ...] = fmt.AUTH_METHODS
@@ -117,24 +117,6 @@ class MicrosoftStandIn:
     _refresh: dict[str, _Grant] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: BackgroundServer | None = None
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    @classmethod
-    def start(cls) -> MicrosoftStandIn:
-        standin = cls()
-        standin._server = BackgroundServer(standin._asgi())
-        standin._server.start()
-        return standin
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "call MicrosoftStandIn.start()"
-        return self._server.base_url
 
     def authority(self, tenant: str) -> str:
         """What to give idgate as the issuer of a connection for ``tenant`` (as

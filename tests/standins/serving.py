@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Self
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -47,3 +48,29 @@ class BackgroundServer:
         self._server.should_exit = True
         self._thread.join(timeout=5)
         self._socket.close()
+
+
+class ServedStandIn:
+    """The lifecycle every stand-in shares: ``start()`` serves ``_asgi()`` on a fresh port,
+    ``stop()`` ends it. Subclasses are dataclasses with a ``_server`` field."""
+
+    _server: BackgroundServer | None
+
+    @classmethod
+    def start(cls) -> Self:
+        standin = cls()
+        standin._server = BackgroundServer(standin._asgi())
+        standin._server.start()
+        return standin
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, f"call {type(self).__name__}.start()"
+        return self._server.base_url
+
+    def _asgi(self) -> ASGIApp:
+        raise NotImplementedError

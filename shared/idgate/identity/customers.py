@@ -90,6 +90,14 @@ def get_customer(conn: Connection, tenant_id: str, customer_id: str) -> Customer
     return _from_row(row) if row else None
 
 
+def customer_id_with_email(conn: Connection, tenant_id: str, email: str) -> str | None:
+    return conn.execute(
+        select(customers.c.id).where(
+            customers.c.tenant_id == tenant_id, customers.c.email == normalize_email(email)
+        )
+    ).scalar()
+
+
 def authenticate_customer(
     conn: Connection, *, tenant_id: str, email: str, password: str
 ) -> Customer | None:

@@ -93,7 +93,8 @@ class TtlCache:
 
 class BoundedMemo(dict[K, V]):
     """A dictionary that keeps at most ``capacity`` entries, the oldest going out first: for
-    values that cannot go stale (they are derived from their key alone).
+    per-process memories that a lost entry only makes cheaper to rebuild (verified tokens,
+    failure buckets); an entry that can go stale carries its own time to check.
 
     Safe to share between threads (PostgreSQL runs core calls in a thread pool): reads are
     plain ``dict.get`` calls, atomic and lock-free; only changes take a lock, since finding

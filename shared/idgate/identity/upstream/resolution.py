@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from idgate.identity.customers import Customer, create_customer, get_customer, normalize_email
+from idgate.identity.customers import (
+    Customer,
+    create_customer,
+    customer_id_with_email,
+    get_customer,
+)
 from idgate.identity.upstream.connection_model import UpstreamConnection
 from idgate.identity.upstream.linking import find_link, hold_for_proof, link_account, store_tokens
 from idgate.identity.upstream.providers.model import UpstreamProfile, UpstreamTokens
 from idgate.identity.upstream.upstream_http import UpstreamFailed
 from idgate.kernel.runtime import Runtime
-from idgate.storage.tables import customers
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ def resolve_customer(
         raise UpstreamFailed(
             f"Your {connection.name} account has no verified email address to sign in with."
         )
-    existing = _customer_with_email(conn, tenant_id, profile.email)
+    existing = customer_id_with_email(conn, tenant_id, profile.email)
     if existing is None:
         return Resolved(_new_linked_customer(rt, conn, connection, profile, tokens, now))
     if not profile.email_verified:
@@ -96,14 +100,6 @@ def _new_linked_customer(
         now=now,
     )
     return customer
-
-
-def _customer_with_email(conn: Connection, tenant_id: str, email: str) -> str | None:
-    return conn.execute(
-        select(customers.c.id).where(
-            customers.c.tenant_id == tenant_id, customers.c.email == normalize_email(email)
-        )
-    ).scalar()
 
 
 def _active(conn: Connection, tenant_id: str, customer_id: str) -> Customer:
