@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from idgate.kernel.errors import MailNotSent
+from idgate.kernel.mail_message import MailMessage
 from idgate.mail.mailer import send_mail
 from idgate.mail.outbox import recent_outbox
 from idgate_cli.local_runtime import fail, local_runtime
@@ -28,7 +29,7 @@ def mail_test(to: Annotated[str, typer.Option("--to", help="The recipient's addr
     """Send one test message through the configured provider (IDGATE_MAIL_PROVIDER)."""
     rt = local_runtime()
     try:
-        provider = send_mail(rt, tenant_id=None, to=to, subject=TEST_SUBJECT, text=TEST_TEXT)
+        provider = send_mail(rt, MailMessage(to=to, subject=TEST_SUBJECT, text=TEST_TEXT))
     except MailNotSent as exc:
         fail(exc.description)
     except Exception as exc:  # the provider could not even be set up (e.g. no AWS region)

@@ -12,6 +12,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from idgate.aws.ses import SesMailer
+from idgate.kernel.mail_message import MailMessage
 from idgate.kernel.settings import Settings
 from idgate.keys import signing_keys as keys
 from idgate.mail.mailer import create_mailer
@@ -52,7 +53,9 @@ def test_emulated_aws_wraps_data_keys_with_kms_and_sends_mail_with_ses(tmp_path:
         check_data_keys_open(rt)
         mailer = create_mailer(rt)
         assert isinstance(mailer, SesMailer)
-        mailer.send(tenant_id=tenant.id, to="frank@example.com", subject="Hi", text="Hello")
+        mailer.send(
+            MailMessage(tenant_id=tenant.id, to="frank@example.com", subject="Hi", text="Hello")
+        )
 
         sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
         assert [(m.source, m.subject) for m in sent][-1:] == [("no-reply@idgate.test", "Hi")]

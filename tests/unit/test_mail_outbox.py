@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from idgate.kernel.errors import MailNotSent
+from idgate.kernel.mail_message import MailMessage
 from idgate.kernel.runtime import Runtime
 from idgate.mail.mailer import create_mailer
 from idgate.mail.outbox import OutboxMailer, recent_outbox
@@ -32,7 +33,9 @@ def test_outbox_mailer_is_the_default_and_stores_each_message(rt: Runtime) -> No
     mailer = create_mailer(rt)
     assert isinstance(mailer, OutboxMailer)
 
-    mailer.send(tenant_id=None, to="bob@example.com", subject="Hello", text="Line 1\nLine 2")
+    mailer.send(
+        MailMessage(tenant_id=None, to="bob@example.com", subject="Hello", text="Line 1\nLine 2")
+    )
 
     [message] = recent_outbox(rt)
     assert (message.sender, message.recipient) == (rt.settings.mail_from, "bob@example.com")
@@ -44,7 +47,9 @@ def test_outbox_mailer_is_the_default_and_stores_each_message(rt: Runtime) -> No
 def test_recent_outbox_lists_newest_first_up_to_the_limit(rt: Runtime, clock: FakeClock) -> None:
     mailer = create_mailer(rt)
     for n in range(3):
-        mailer.send(tenant_id=None, to=f"u{n}@example.com", subject=f"mail {n}", text="x")
+        mailer.send(
+            MailMessage(tenant_id=None, to=f"u{n}@example.com", subject=f"mail {n}", text="x")
+        )
         clock.advance(1)
 
     assert [m.subject for m in recent_outbox(rt, limit=2)] == ["mail 2", "mail 1"]
@@ -52,7 +57,9 @@ def test_recent_outbox_lists_newest_first_up_to_the_limit(rt: Runtime, clock: Fa
 
 def test_cli_mail_outbox_prints_the_newest_messages(rt: Runtime) -> None:
     mailer = create_mailer(rt)
-    mailer.send(tenant_id=None, to="carol@example.com", subject="Verify", text="Code: 123456")
+    mailer.send(
+        MailMessage(tenant_id=None, to="carol@example.com", subject="Verify", text="Code: 123456")
+    )
 
     result = CliRunner().invoke(cli, ["mail", "outbox", "--limit", "5"])
 
@@ -84,7 +91,7 @@ def test_cli_mail_test_sends_one_message_through_the_mailer_and_names_the_provid
 class RefusingMailer:
     name = "refusing"
 
-    def send(self, *, tenant_id: str | None, to: str, subject: str, text: str) -> None:
+    def send(self, message: MailMessage) -> None:
         raise MailNotSent("SES did not accept the message (MessageRejected)")
 
 
@@ -102,7 +109,9 @@ def test_cli_mail_test_refused_by_the_provider_is_one_error_line(rt: Runtime) ->
 
 def test_dev_outbox_page_lists_mail_with_html_escaped(rt: Runtime) -> None:
     create_mailer(rt).send(
-        tenant_id=None, to="dave@example.com", subject="<b>Reset</b>", text="<script>x</script>"
+        MailMessage(
+            tenant_id=None, to="dave@example.com", subject="<b>Reset</b>", text="<script>x</script>"
+        )
     )
 
     response = TestClient(build_app()).get("/dev/outbox")

@@ -275,7 +275,8 @@ def test_failure_counters_go_once_their_window_and_lockout_are_over(
         {"tenant_id": t, "key": "ip:old", "failures": 9, "window_started_at": now - window},
         {"tenant_id": t, "key": "ip:live", "failures": 9, "window_started_at": now - 60},
     )
-    ip_window = rt.settings.sign_in_failure_window_seconds
+    # The longest window kept there: the self-service requests' hour.
+    ip_window = rt.settings.account_request_window_seconds
     _insert(
         rt,
         rate_limit_counters,
@@ -308,9 +309,9 @@ def test_rows_go_in_bounded_batches_each_its_own_transaction(
     monkeypatch.setattr(database, "write", counting_write)
     assert purge_expired(rt)["interactions"] == 20
     assert _left(rt, interactions, "digest") == {"live"}
-    # 7 + 7 + 6 interactions; then one empty batch for each of the ten other tables, and
+    # 7 + 7 + 6 interactions; then one empty batch for each of the eleven other tables, and
     # one transaction for the retired signing keys.
-    assert writes == 3 + 10 + 1
+    assert writes == 3 + 11 + 1
 
 
 def test_idgate_purge_prints_the_counts_per_table(
@@ -335,6 +336,7 @@ def test_idgate_purge_prints_the_counts_per_table(
         "rate_limit_counters",
         "mail_outbox",
         "upstream_flows",
+        "account_tokens",
         "signing_keys",
     }
     assert result.output.splitlines()[-1] == "purged 1 rows"

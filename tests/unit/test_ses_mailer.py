@@ -13,6 +13,7 @@ from moto.ses.models import ses_backends
 
 from idgate.aws.ses import SesMailer
 from idgate.kernel.errors import MailNotSent
+from idgate.kernel.mail_message import MailMessage
 from idgate.kernel.settings import Settings
 from idgate.mail.mailer import create_mailer
 from idgate.process import build_runtime
@@ -36,7 +37,9 @@ def test_ses_mailer_sends_plain_text_from_the_configured_sender(aws: None) -> No
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity="example.com")
     mailer = SesMailer(Settings(mail_provider="ses", mail_from="no-reply@example.com"))
 
-    mailer.send(tenant_id="t-1", to="erin@example.org", subject="Welcome", text="Hi Erin")
+    mailer.send(
+        MailMessage(tenant_id="t-1", to="erin@example.org", subject="Welcome", text="Hi Erin")
+    )
 
     [message] = _sent()
     assert message.source == "no-reply@example.com"
@@ -49,7 +52,9 @@ def test_ses_mailer_refused_sender_is_one_mail_not_sent_error(aws: None) -> None
     mailer = SesMailer(Settings(mail_provider="ses", mail_from="no-reply@unverified.example"))
 
     with pytest.raises(MailNotSent) as failure:
-        mailer.send(tenant_id=None, to="erin@example.org", subject="Welcome", text="Hi")
+        mailer.send(
+            MailMessage(tenant_id=None, to="erin@example.org", subject="Welcome", text="Hi")
+        )
 
     assert failure.value.description == "SES did not accept the message (MessageRejected)"
     assert _sent() == []

@@ -1,5 +1,6 @@
-"""Amazon SES (API v2) as the mailer: one ``SendEmail`` call per message, plain text,
-from ``IDGATE_MAIL_FROM``, whose address or domain must be a verified SES identity."""
+"""Amazon SES (API v2) as the mailer: one ``SendEmail`` call per message (a text and, when
+given, an HTML body: SES sends them as multipart/alternative), from ``IDGATE_MAIL_FROM``
+under the organization's name, whose address or domain must be a verified SES identity."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from idgate.kernel.errors import MailNotSent
+from idgate.kernel.mail_message import MailMessage, sender_address
 from idgate.kernel.settings import Settings
 
 
@@ -19,19 +21,22 @@ class SesMailer:
         self._sender = settings.mail_from
         self._client = client or boto3.client("sesv2", endpoint_url=settings.aws_endpoint_url)
 
-    def send(self, *, tenant_id: str | None, to: str, subject: str, text: str) -> None:
+    def send(self, message: MailMessage) -> None:
+        body = {"Text": {"Data": message.text, "Charset": "UTF-8"}}
+        if message.html:
+            body["Html"] = {"Data": message.html, "Charset": "UTF-8"}
         request: dict[str, Any] = {
-            "FromEmailAddress": self._sender,
-            "Destination": {"ToAddresses": [to]},
+            "FromEmailAddress": sender_address(self._sender, message.sender_name),
+            "Destination": {"ToAddresses": [message.to]},
             "Content": {
                 "Simple": {
-                    "Subject": {"Data": subject, "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
+                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                    "Body": body,
                 }
             },
         }
-        if tenant_id:
-            request["EmailTags"] = [{"Name": "tenant_id", "Value": tenant_id}]
+        if message.tenant_id:
+            request["EmailTags"] = [{"Name": "tenant_id", "Value": message.tenant_id}]
         try:
             self._client.send_email(**request)
         except ClientError as exc:

@@ -14,11 +14,15 @@ from sqlalchemy import Connection, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
 from idgate.identity.token_family_revocation import revoke_session_families
+from idgate.kernel.request_context import current_request, user_agent
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import sessions
 
-SESSION_LIFETIME = 7 * 24 * 3600
+SESSION_LIFETIME = 7 * 24 * 3600  # the default; each organization sets its own
+# How stale ``last_seen_at`` may get before a request with the session writes it again: a
+# list of sessions needs minutes, not every request's write.
+LAST_SEEN_RESOLUTION = 300.0
 
 
 @dataclass(frozen=True)
@@ -30,9 +34,15 @@ class Session:
 
 
 def start_session(
-    conn: Connection, *, tenant_id: str, customer_id: str, now: float
+    conn: Connection,
+    *,
+    tenant_id: str,
+    customer_id: str,
+    now: float,
+    lifetime: float = SESSION_LIFETIME,
 ) -> tuple[str, Session]:
-    """Create a session; returns the cookie value (shown once) and the session."""
+    """Create a session for the current request's browser; returns the cookie value (shown
+    once) and the session."""
     cookie = random_token()
     session = Session(
         id=str(uuid.uuid4()), tenant_id=tenant_id, customer_id=customer_id, auth_time=now
@@ -45,7 +55,10 @@ def start_session(
             customer_id=customer_id,
             auth_time=now,
             created_at=now,
-            expires_at=now + SESSION_LIFETIME,
+            expires_at=now + lifetime,
+            user_agent=user_agent(),
+            ip=current_request.get().ip,
+            last_seen_at=now,
         )
     )
     return cookie, session
@@ -54,10 +67,20 @@ def start_session(
 def find_session(
     conn: Connection, *, tenant_id: str, cookie: str | None, now: float
 ) -> Session | None:
+    found = _live_session(conn, tenant_id=tenant_id, cookie=cookie, now=now)
+    return found[0] if found else None
+
+
+def _live_session(
+    conn: Connection, *, tenant_id: str, cookie: str | None, now: float
+) -> tuple[Session, float | None] | None:
+    """The live session the cookie stands for, and when it was last seen."""
     if not cookie:
         return None
     row = conn.execute(
-        select(sessions.c.id, sessions.c.customer_id, sessions.c.auth_time).where(
+        select(
+            sessions.c.id, sessions.c.customer_id, sessions.c.auth_time, sessions.c.last_seen_at
+        ).where(
             sessions.c.digest == token_digest(cookie),
             sessions.c.tenant_id == tenant_id,
             sessions.c.ended_at.is_(None),
@@ -66,9 +89,10 @@ def find_session(
     ).first()
     if row is None:
         return None
-    return Session(
+    session = Session(
         id=row.id, tenant_id=tenant_id, customer_id=row.customer_id, auth_time=row.auth_time
     )
+    return session, row.last_seen_at
 
 
 def end_session(conn: Connection, *, tenant_id: str, session_id: str, now: float) -> None:
@@ -85,7 +109,20 @@ def end_session(conn: Connection, *, tenant_id: str, session_id: str, now: float
 
 
 def current_session(rt: Runtime, tenant_id: str, cookie: str | None) -> Session | None:
+    """The browser's live session; when it was last seen long enough ago, now is noted."""
     if not cookie:
         return None
+    now = rt.now()
     with database.read(rt.engine) as conn:
-        return find_session(conn, tenant_id=tenant_id, cookie=cookie, now=rt.now())
+        found = _live_session(conn, tenant_id=tenant_id, cookie=cookie, now=now)
+    if found is None:
+        return None
+    session, last_seen = found
+    if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
+        with database.write(rt.engine) as conn:
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.id == session.id, sessions.c.tenant_id == tenant_id)
+                .values(last_seen_at=now)
+            )
+    return session

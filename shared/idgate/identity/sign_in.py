@@ -158,7 +158,13 @@ def open_signed_in_session(
         note_monthly_activity(
             conn, tenant_id=tenant.id, tier_name=tenant.tier, customer_id=customer.id, now=now
         )
-        cookie, session = start_session(conn, tenant_id=tenant.id, customer_id=customer.id, now=now)
+        cookie, session = start_session(
+            conn,
+            tenant_id=tenant.id,
+            customer_id=customer.id,
+            now=now,
+            lifetime=tenant.policy.session_seconds,
+        )
         mark_interaction(conn, interaction.id, login_session_id=session.id)
         if failures_of is not None:
             clear_failures(conn, tenant_id=tenant.id, email=failures_of)

@@ -1,6 +1,7 @@
-"""Who is asking, for the current request: its id and client IP, set once by the HTTP edge
-(``observability`` middleware) and read by the audit log and the per-IP limits, so core
-functions need not pass them along. Outside a request (CLI, jobs) both are None."""
+"""Who is asking, for the current request: its id, client IP and headers, set once by the
+HTTP edge (``observability`` middleware) and read by the audit log, the per-IP limits and
+the sessions' list of browsers, so core functions need not pass them along. Outside a
+request (CLI, jobs) they are None and empty."""
 
 from __future__ import annotations
 
@@ -13,6 +14,19 @@ from dataclasses import dataclass
 class RequestContext:
     request_id: str | None = None
     ip: str | None = None
+    # The ASGI scope's raw headers, by reference: read only when asked (``user_agent``).
+    headers: tuple[tuple[bytes, bytes], ...] | list[tuple[bytes, bytes]] = ()
+
+
+USER_AGENT_LENGTH = 300  # what a session keeps of it
+
+
+def user_agent() -> str | None:
+    """The request's ``User-Agent`` (RFC 9110 §10.1.5), cut to ``USER_AGENT_LENGTH``."""
+    for name, value in current_request.get().headers:
+        if name == b"user-agent":
+            return value.decode("latin-1")[:USER_AGENT_LENGTH]
+    return None
 
 
 # The default is a frozen dataclass, so sharing it is safe.

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # wrong device user codes, in the 15-minute window of oauth.device_verification (RFC
     # 8628 §5.1; the signed-in end user is limited to 5 besides).
     user_code_failures_per_ip: int = Field(default=20, ge=0)
+    # Self-service requests that send mail (sign-up, forgot password, email sign-in,
+    # verification resends), each kind counted per email and per client IP in a fixed
+    # window in the database (identity.account.request_limits); 0: no limit.
+    account_requests_per_email: int = Field(default=5, ge=0)
+    account_requests_per_ip: int = Field(default=30, ge=0)
+    account_request_window_seconds: float = Field(default=3600.0, gt=0)
 
     @field_validator("public_url")
     @classmethod

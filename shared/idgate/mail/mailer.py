@@ -3,14 +3,17 @@ interfaces"): the local outbox (``mail.outbox``), a table a developer reads with
 mail outbox`` or at ``/dev/outbox``, and Amazon SES v2 (``aws.ses``), chosen by
 ``IDGATE_MAIL_PROVIDER``. ``send_mail`` is the one way mail leaves idgate.
 
-Mail is plain text only; a body may carry a one-time link, so the outbox is a
-development tool and production uses SES.
+A message has a text part and, for the mails customers get, an HTML part (RFC 2046
+§5.1.4 multipart/alternative); it is sent from ``IDGATE_MAIL_FROM`` under the
+organization's name as display name (RFC 5322 §3.4). A body may carry a one-time link,
+so the outbox is a development tool and production uses SES.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from idgate.kernel.mail_message import MailMessage
 from idgate.kernel.runtime import Runtime
 from idgate.mail.outbox import OutboxMailer
 
@@ -18,8 +21,8 @@ from idgate.mail.outbox import OutboxMailer
 class Mailer(Protocol):
     name: str
 
-    def send(self, *, tenant_id: str | None, to: str, subject: str, text: str) -> None:
-        """Send one plain-text message from ``IDGATE_MAIL_FROM`` to ``to``."""
+    def send(self, message: MailMessage) -> None:
+        """Send ``message`` from ``IDGATE_MAIL_FROM``."""
 
 
 def create_mailer(rt: Runtime) -> Mailer:
@@ -31,9 +34,9 @@ def create_mailer(rt: Runtime) -> Mailer:
     return OutboxMailer(rt)
 
 
-def send_mail(rt: Runtime, *, tenant_id: str | None, to: str, subject: str, text: str) -> str:
+def send_mail(rt: Runtime, message: MailMessage) -> str:
     """Send through this process's mailer (built on first use); returns the provider's name.
     Raises ``MailNotSent`` when the provider refuses the message."""
     mailer: Mailer = rt.resource("mailer", lambda: create_mailer(rt))
-    mailer.send(tenant_id=tenant_id, to=to, subject=subject, text=text)
+    mailer.send(message)
     return mailer.name

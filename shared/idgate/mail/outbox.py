@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
+from idgate.kernel.mail_message import MailMessage, sender_address
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import mail_outbox
@@ -21,6 +22,7 @@ class OutboxMessage:
     recipient: str
     subject: str
     text_body: str
+    html_body: str | None
     created_at: float
 
 
@@ -32,27 +34,27 @@ class OutboxMailer:
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
 
-    def send(self, *, tenant_id: str | None, to: str, subject: str, text: str) -> None:
+    def send(self, message: MailMessage) -> None:
         with database.write(self._rt.engine) as conn:
             conn.execute(
                 insert(mail_outbox).values(
                     id=str(uuid.uuid4()),
-                    tenant_id=tenant_id,
-                    sender=self._rt.settings.mail_from,
-                    recipient=to,
-                    subject=subject,
-                    text_body=text,
+                    tenant_id=message.tenant_id,
+                    sender=sender_address(self._rt.settings.mail_from, message.sender_name),
+                    recipient=message.to,
+                    subject=message.subject,
+                    text_body=message.text,
+                    html_body=message.html,
                     created_at=self._rt.now(),
                 )
             )
 
 
-def recent_outbox(rt: Runtime, *, limit: int = 20) -> list[OutboxMessage]:
-    """The newest outbox messages first."""
-    query = (
-        select(mail_outbox)
-        .order_by(mail_outbox.c.created_at.desc(), mail_outbox.c.id)
-        .limit(max(1, limit))
-    )
+def recent_outbox(rt: Runtime, *, limit: int = 20, to: str | None = None) -> list[OutboxMessage]:
+    """The newest outbox messages first, only those to ``to`` when given."""
+    query = select(mail_outbox)
+    if to is not None:
+        query = query.where(mail_outbox.c.recipient == to.strip().lower())
+    query = query.order_by(mail_outbox.c.created_at.desc(), mail_outbox.c.id).limit(max(1, limit))
     with database.read(rt.engine) as conn:
         return [OutboxMessage(**row._mapping) for row in conn.execute(query)]

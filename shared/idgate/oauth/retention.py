@@ -23,8 +23,9 @@ One operation, ``purge_expired``, run by ``idgate purge``, by the platform serve
   before its revocation is looked up);
 - ``sign_in_failures``: counting window (``WINDOW_SECONDS``) and lockout both over;
 - ``user_code_failures``: counting window (``USER_CODE_WINDOW``) over;
-- ``rate_limit_counters``: counting window (``IDGATE_SIGN_IN_FAILURE_WINDOW_SECONDS``, the
-  only window kept there) over;
+- ``rate_limit_counters``: the longest counting window kept there over
+  (``IDGATE_SIGN_IN_FAILURE_WINDOW_SECONDS``, ``IDGATE_ACCOUNT_REQUEST_WINDOW_SECONDS``);
+- ``account_tokens``: used, or past ``expires_at``;
 - ``mail_outbox``: older than ``MAIL_RETENTION_SECONDS``;
 - ``signing_keys``: retired ones no unexpired token can carry any more: the longest access
   token or ID token lifetime after they stopped signing, plus the cache TTL and relying
@@ -61,6 +62,7 @@ from idgate.oauth.client_model import ID_TOKEN_TTL
 from idgate.oauth.device_verification import USER_CODE_WINDOW
 from idgate.storage import database
 from idgate.storage.tables import (
+    account_tokens,
     authorization_codes,
     clients,
     device_codes,
@@ -93,7 +95,10 @@ def purge_expired(rt: Runtime) -> dict[str, int]:
     now = rt.now()
     with scoped(ALL_TENANTS):
         longest_access_ttl = _longest_access_token_ttl(rt)
-        rules = _rules(now, longest_access_ttl, rt.settings.sign_in_failure_window_seconds)
+        counter_window = max(
+            rt.settings.sign_in_failure_window_seconds, rt.settings.account_request_window_seconds
+        )
+        rules = _rules(now, longest_access_ttl, counter_window)
         counts = {table.name: _purge_table(rt, table, expired) for table, expired in rules}
         promote_due_keys(rt)
         longest_token_ttl = max(longest_access_ttl, ID_TOKEN_TTL)
@@ -133,6 +138,10 @@ def _rules(
         (rate_limit_counters, rate_limit_counters.c.window_started_at <= now - counter_window),
         (mail_outbox, mail_outbox.c.created_at < now - MAIL_RETENTION_SECONDS),
         (upstream_flows, upstream_flows.c.expires_at <= now),
+        (
+            account_tokens,
+            or_(account_tokens.c.used_at.is_not(None), account_tokens.c.expires_at <= now),
+        ),
     ]
 
 

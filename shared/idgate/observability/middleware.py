@@ -95,7 +95,7 @@ class RequestObservability:
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
-        token = current_request.set(RequestContext(request_id, client_ip(scope)))
+        token = current_request.set(RequestContext(request_id, client_ip(scope), scope["headers"]))
         try:
             await self.app(scope, receive, send_with_request_id)
         finally:

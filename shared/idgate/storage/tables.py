@@ -50,6 +50,8 @@ tenants = Table(
     Column("status", String(16), nullable=False),
     Column("tier", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
+    # The self-service policy (tenancy.policy); NULL: the defaults.
+    Column("policy", JSON),
 )
 
 tenant_data_keys = Table(
@@ -126,6 +128,9 @@ sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("ended_at", Float),
+    Column("user_agent", String(300)),
+    Column("ip", String(64)),
+    Column("last_seen_at", Float),
     Index("ix_sessions_customer", "customer_id"),
     Index("ix_sessions_expires_at", "expires_at"),
 )
@@ -243,8 +248,32 @@ mail_outbox = Table(
     Column("recipient", String(320), nullable=False),
     Column("subject", Text, nullable=False),
     Column("text_body", Text, nullable=False),
+    Column("html_body", Text),
     Column("created_at", Float, nullable=False),
     Index("ix_mail_outbox_created_at", "created_at"),
+)
+
+# Single-use links (and email sign-in codes) of self-service, as digests
+# (identity.account.account_tokens).
+account_tokens = Table(
+    "account_tokens",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    _tenant_fk(),
+    Column(
+        "customer_id", String(36), ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("purpose", String(24), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("code_digest", String(64)),
+    Column("attempts", Integer, nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("interaction_id", String(36)),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float),
+    Index("ix_account_tokens_customer", "customer_id", "purpose"),
+    Index("ix_account_tokens_expires_at", "expires_at"),
 )
 
 # Control plane (tiers, memberships, audit) -------------------------------------------------

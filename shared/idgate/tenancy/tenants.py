@@ -26,6 +26,7 @@ from idgate.kernel.runtime import Runtime
 from idgate.storage import database
 from idgate.storage.tables import tenants
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
+from idgate.tenancy.policy import DEFAULT_POLICY, TenantPolicy, policy_from_stored
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 PLATFORM_SLUG = "platform"
@@ -41,11 +42,19 @@ class Tenant:
     name: str
     status: str
     tier: str
+    policy: TenantPolicy = DEFAULT_POLICY
 
 
 def _from_row(row: object) -> Tenant:
     m = row._mapping  # type: ignore[attr-defined]
-    return Tenant(id=m["id"], slug=m["slug"], name=m["name"], status=m["status"], tier=m["tier"])
+    return Tenant(
+        id=m["id"],
+        slug=m["slug"],
+        name=m["name"],
+        status=m["status"],
+        tier=m["tier"],
+        policy=policy_from_stored(m["policy"]),
+    )
 
 
 def create_tenant(
