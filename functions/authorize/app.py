@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from functions.authorize.login_page import login_page
+from functions.authorize.self_service_routes import SELF_SERVICE_ROUTERS
 from functions.authorize.upstream_routes import upstream_router
 from idgate.identity.sessions import Session
 from idgate.identity.sign_in import SignInFailed, next_step_path, sign_in
@@ -193,5 +194,7 @@ def logout(
 
 # One flat router, as local/server.py mounts it and tests/unit/test_template.py reads it.
 router.routes.extend(upstream_router.routes)
+for self_service_router in SELF_SERVICE_ROUTERS:
+    router.routes.extend(self_service_router.routes)
 app = create_app(router, title="idgate authorize")
 handler = lambda_handler(app)

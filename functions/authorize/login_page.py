@@ -43,6 +43,8 @@ def login_page(
         error=error,
         options=prompt.options if prompt else None,
         action=f"/t/{tenant.slug}/login",
+        base=f"/t/{tenant.slug}",
+        policy=tenant.policy,
         upstream_base=f"/t/{tenant.slug}/upstream",
         form_targets=[prompt.redirect_uri if prompt else None],
     )

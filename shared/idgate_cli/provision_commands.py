@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from idgate.control import applications, customers_admin, organizations
+from idgate.control import applications, customers_admin, organization_settings, organizations
 from idgate.control.rbac import LOCAL_OPERATOR
 from idgate.oauth.scopes import DEFAULT_CLIENT_SCOPES
 from idgate.tenancy.tiers import TIER_NAMES
@@ -110,3 +110,44 @@ def user_create(
             rt, LOCAL_OPERATOR, slug, email=email, password=password, name=name
         )
     typer.echo(f"created user {customer.email} ({customer.id}) in tenant {slug}")
+
+
+@tenant_app.command("configure")
+def tenant_configure(
+    slug: str,
+    sign_up: Annotated[
+        str | None, typer.Option("--sign-up", help="open | closed: may customers sign up?")
+    ] = None,
+    email_verification: Annotated[
+        str | None,
+        typer.Option("--email-verification", help="required | optional before signing in."),
+    ] = None,
+    email_sign_in: Annotated[
+        str | None, typer.Option("--email-sign-in", help="on | off: sign-in links and codes.")
+    ] = None,
+    password_min_length: Annotated[
+        int | None, typer.Option("--password-min-length", help="Shortest password allowed.")
+    ] = None,
+    session_days: Annotated[
+        int | None, typer.Option("--session-days", help="How long a sign-in lasts.")
+    ] = None,
+) -> None:
+    """Set the tenant's self-service policy; with no option, show it."""
+    options = {
+        "sign_up": sign_up,
+        "email_verification": email_verification,
+        "email_sign_in": email_sign_in,
+        "password_min_length": password_min_length,
+        "session_days": session_days,
+    }
+    changes = {name: value for name, value in options.items() if value is not None}
+    rt = local_runtime()
+    with reported():
+        if changes:
+            policy = organization_settings.change_organization_settings(
+                rt, LOCAL_OPERATOR, slug, changes
+            )
+        else:
+            policy = organization_settings.organization_settings(rt, LOCAL_OPERATOR, slug)
+    for name, value in policy.as_dict().items():
+        typer.echo(f"{name.replace('_', '-')}: {value}")

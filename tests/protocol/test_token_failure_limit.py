@@ -134,3 +134,22 @@ def test_a_limit_of_zero_turns_the_token_failure_limit_off(
         assert _bad_secret(attacker).status_code == 401
     assert _good(attacker).status_code == 200
     assert len(rt.token_failures) == 0
+
+
+@pytest.mark.parametrize("endpoint", ["introspect", "revoke"])
+def test_wrong_client_secrets_at_introspection_and_revocation_share_the_limit(
+    acme: TenantFixture, endpoint: str
+) -> None:
+    attacker = _from(ATTACKER)
+
+    def guess() -> httpx.Response:
+        return attacker.post(
+            f"/t/acme/{endpoint}",
+            data={"token": "anything"},
+            headers=WRONG_SECRET,
+        )
+
+    assert [guess().status_code for _ in range(LIMIT)] == [401] * LIMIT
+    _assert_refused(guess())
+    _assert_refused(_good(attacker))  # one bucket: the token endpoint refuses it too
+    assert _good(_from(NEIGHBOUR)).status_code == 200

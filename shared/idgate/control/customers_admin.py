@@ -10,7 +10,7 @@ customer 1,000,000 as at customer 1, and an email-prefix search is an index rang
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
@@ -20,12 +20,13 @@ from idgate.control.customer_identities import customer_identities
 from idgate.control.organizations import authorized_organization
 from idgate.control.rbac import Operator
 from idgate.crypto.digests import b64url
+from idgate.identity.consents import authorized_applications
 from idgate.identity.customers import Customer, create_customer, get_customer, normalize_email
-from idgate.identity.sessions import end_session
+from idgate.identity.sessions import end_customer_sessions, end_session, live_sessions
 from idgate.kernel.errors import NotFound, ValidationFailed
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database
-from idgate.storage.tables import clients, consents, customers, sessions, token_families
+from idgate.storage.tables import consents, customers, sessions
 from idgate.tenancy.tenants import Tenant
 
 MAX_PAGE = 200
@@ -91,50 +92,6 @@ def _customer(conn: Connection, tenant: Tenant, customer_id: str) -> Customer:
     return customer
 
 
-def _active_sessions(conn: Connection, customer_id: str, now: float) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(sessions.c.id, sessions.c.auth_time, sessions.c.created_at, sessions.c.expires_at)
-        .where(
-            sessions.c.customer_id == customer_id,
-            sessions.c.ended_at.is_(None),
-            sessions.c.expires_at > now,
-        )
-        .order_by(sessions.c.created_at.desc())
-    ).all()
-    return [dict(row._mapping) for row in rows]
-
-
-def _subscriptions(conn: Connection, customer_id: str) -> list[dict[str, Any]]:
-    """The customer's consents, with the application's name (None once it is deleted)."""
-    rows = conn.execute(
-        select(
-            consents.c.client_id,
-            clients.c.name,
-            consents.c.scopes,
-            consents.c.granted_at,
-            consents.c.updated_at,
-        )
-        .join(
-            clients,
-            (clients.c.tenant_id == consents.c.tenant_id)
-            & (clients.c.client_id == consents.c.client_id),
-            isouter=True,
-        )
-        .where(consents.c.customer_id == customer_id)
-        .order_by(consents.c.granted_at)
-    ).all()
-    return [
-        {
-            "client_id": row.client_id,
-            "application": row.name,
-            "scopes": list(row.scopes),
-            "granted_at": row.granted_at,
-            "updated_at": row.updated_at,
-        }
-        for row in rows
-    ]
-
-
 def show_customer(rt: Runtime, operator: Operator, slug: str, customer_id: str) -> CustomerDetail:
     now = rt.now()
     with database.read(rt.engine) as conn:
@@ -143,34 +100,20 @@ def show_customer(rt: Runtime, operator: Operator, slug: str, customer_id: str) 
         return CustomerDetail(
             customer=customer,
             identities=customer_identities(conn, customer),
-            sessions=_active_sessions(conn, customer.id, now),
-            subscriptions=_subscriptions(conn, customer.id),
+            sessions=[
+                asdict(summary)
+                for summary in live_sessions(
+                    conn, tenant_id=tenant.id, customer_id=customer.id, now=now
+                )
+            ],
+            subscriptions=authorized_applications(
+                conn, tenant_id=tenant.id, customer_id=customer.id
+            ),
         )
 
 
 def _revoke_everything(conn: Connection, tenant: Tenant, customer_id: str, now: float) -> int:
-    session_ids = (
-        conn.execute(
-            select(sessions.c.id).where(
-                sessions.c.customer_id == customer_id, sessions.c.ended_at.is_(None)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for session_id in session_ids:
-        end_session(conn, tenant_id=tenant.id, session_id=session_id, now=now)
-    # Device-flow and other families outlive browser sessions; revoke them too.
-    conn.execute(
-        update(token_families)
-        .where(
-            token_families.c.tenant_id == tenant.id,
-            token_families.c.customer_id == customer_id,
-            token_families.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
-    return len(session_ids)
+    return end_customer_sessions(conn, tenant_id=tenant.id, customer_id=customer_id, now=now)
 
 
 def revoke_all_sessions(rt: Runtime, operator: Operator, slug: str, customer_id: str) -> int:

@@ -39,6 +39,7 @@ _ADMIN = _VIEWER | {
     "org.customers.write",
     "org.customers.sessions.revoke",
     "org.connections.write",
+    "org.settings.write",
 }
 # Rotating the signing keys touches every relying party of the organization (and, done
 # immediately, invalidates every token issued): an owner's decision.

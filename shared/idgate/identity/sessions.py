@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from idgate.crypto.digests import random_token, token_digest
-from idgate.identity.token_family_revocation import revoke_session_families
+from idgate.identity.token_family_revocation import (
+    revoke_customer_families,
+    revoke_session_families,
+)
 from idgate.kernel.request_context import current_request, user_agent
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database
@@ -31,6 +34,19 @@ class Session:
     tenant_id: str
     customer_id: str
     auth_time: float
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """A live session as the customer's list of sessions and the admin API show it."""
+
+    id: str
+    auth_time: float
+    created_at: float
+    expires_at: float
+    last_seen_at: float | None
+    user_agent: str | None
+    ip: str | None
 
 
 def start_session(
@@ -106,6 +122,58 @@ def end_session(conn: Connection, *, tenant_id: str, session_id: str, now: float
         .values(ended_at=now)
     )
     revoke_session_families(conn, tenant_id=tenant_id, session_id=session_id, now=now)
+
+
+def live_sessions(
+    conn: Connection, *, tenant_id: str, customer_id: str, now: float
+) -> list[SessionSummary]:
+    """The customer's sessions that have neither ended nor expired, newest first."""
+    rows = conn.execute(
+        select(
+            sessions.c.id,
+            sessions.c.auth_time,
+            sessions.c.created_at,
+            sessions.c.expires_at,
+            sessions.c.last_seen_at,
+            sessions.c.user_agent,
+            sessions.c.ip,
+        )
+        .where(
+            sessions.c.tenant_id == tenant_id,
+            sessions.c.customer_id == customer_id,
+            sessions.c.ended_at.is_(None),
+            sessions.c.expires_at > now,
+        )
+        .order_by(sessions.c.created_at.desc(), sessions.c.id)
+    ).all()
+    return [SessionSummary(**row._mapping) for row in rows]
+
+
+def end_customer_sessions(
+    conn: Connection,
+    *,
+    tenant_id: str,
+    customer_id: str,
+    now: float,
+    keep: str | None = None,
+    with_families: bool = True,
+) -> int:
+    """End every session of the customer's but ``keep`` (the browser asking, when it signs
+    out its other sessions), with what they granted; ``with_families`` also revokes the
+    families no session holds (device flow, a client's refresh tokens). The number ended."""
+    selects = (
+        (sessions.c.tenant_id == tenant_id)
+        & (sessions.c.customer_id == customer_id)
+        & sessions.c.ended_at.is_(None)
+    )
+    if keep is not None:
+        selects &= sessions.c.id != keep
+    session_ids = conn.execute(select(sessions.c.id).where(selects)).scalars().all()
+    for session_id in session_ids:
+        end_session(conn, tenant_id=tenant_id, session_id=session_id, now=now)
+    if with_families:
+        revoke_customer_families(conn, tenant_id=tenant_id, customer_id=customer_id, now=now)
+    return len(session_ids)
 
 
 def current_session(rt: Runtime, tenant_id: str, cookie: str | None) -> Session | None:

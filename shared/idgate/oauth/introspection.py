@@ -10,8 +10,8 @@ from typing import Any
 from idgate.kernel.errors import InvalidClient, InvalidRequest
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import access_token_is_revoked, decode_access_token
-from idgate.oauth.client_auth import authenticate_client
 from idgate.oauth.refresh_tokens import refresh_token_state
+from idgate.oauth.token_failure_limit import authenticate_client_limited
 from idgate.storage import database
 from idgate.tenancy.tenants import Tenant, issuer_url
 
@@ -21,7 +21,7 @@ INACTIVE: dict[str, Any] = {"active": False}
 def introspect(
     rt: Runtime, tenant: Tenant, *, authorization: str | None, form: Mapping[str, str]
 ) -> dict[str, Any]:
-    client = authenticate_client(rt, tenant, authorization=authorization, form=form)
+    client = authenticate_client_limited(rt, tenant, authorization=authorization, form=form)
     if not client.is_confidential:
         raise InvalidClient("introspection requires a confidential client")
     token = form.get("token")

@@ -11,8 +11,8 @@ from idgate.identity.token_family_revocation import revoke_family
 from idgate.kernel.errors import InvalidRequest, UnsupportedTokenType
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.access_tokens import decode_access_token, revoke_access_token
-from idgate.oauth.client_auth import authenticate_client
 from idgate.oauth.refresh_tokens import refresh_token_state
+from idgate.oauth.token_failure_limit import authenticate_client_limited
 from idgate.storage import database
 from idgate.tenancy.tenants import Tenant
 
@@ -22,7 +22,7 @@ TOKEN_TYPE_HINTS = frozenset({"access_token", "refresh_token"})
 def revoke(
     rt: Runtime, tenant: Tenant, *, authorization: str | None, form: Mapping[str, str]
 ) -> None:
-    client = authenticate_client(rt, tenant, authorization=authorization, form=form)
+    client = authenticate_client_limited(rt, tenant, authorization=authorization, form=form)
     token = form.get("token")
     if not token:
         raise InvalidRequest("token is required")

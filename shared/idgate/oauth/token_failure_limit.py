@@ -1,6 +1,9 @@
-"""The token endpoint's failures per client network and organization: ``invalid_client`` (a
-wrong client secret, an unknown client) and ``invalid_grant`` (a wrong, expired, replayed or
-revoked code, refresh token or device code), the answers that guessing gets. Past
+"""The failures of the client-authenticating endpoints per client network and organization:
+``invalid_client`` (a wrong client secret, an unknown client) at the token, introspection
+(RFC 7662 §2.1) and revocation (RFC 7009 §2.1) endpoints, and at the token endpoint
+``invalid_grant`` (a wrong, expired, replayed or revoked code, refresh token or device
+code), the answers that guessing gets. One bucket per network counts all three endpoints,
+so a client cannot guess a secret at one while another refuses it. Past
 ``IDGATE_TOKEN_FAILURES_PER_IP`` in a burst, refilled at that many per
 ``IDGATE_TOKEN_FAILURE_WINDOW_SECONDS`` (30 a minute by default; 0: no limit), the network's
 token requests are refused before the client is authenticated, until a failure's worth has
@@ -26,9 +29,15 @@ Why so:
 
 from __future__ import annotations
 
-from idgate.kernel.errors import TooManyFailures
+from collections.abc import Mapping
+
+from idgate.kernel.errors import InvalidClient, TooManyFailures
+from idgate.kernel.request_context import client_network
 from idgate.kernel.runtime import Runtime
+from idgate.oauth.client_auth import authenticate_client
+from idgate.oauth.client_model import Client
 from idgate.oauth.device_authorization import DEVICE_CODE_GRANT
+from idgate.tenancy.tenants import Tenant
 
 Key = tuple[str, str | None]  # (tenant id, client network)
 
@@ -65,3 +74,18 @@ def count_failure(rt: Runtime, key: Key) -> None:
         window=settings.token_failure_window_seconds,
         now=rt.now(),
     )
+
+
+def authenticate_client_limited(
+    rt: Runtime, tenant: Tenant, *, authorization: str | None, form: Mapping[str, str]
+) -> Client:
+    """Client authentication (``oauth.client_auth``) at introspection and revocation, behind
+    the network's bucket: refused with 429 while it is empty, an ``invalid_client`` counted."""
+    key = (tenant.id, client_network())
+    if key in rt.token_failures:  # only a network that failed lately: one lookup otherwise
+        refuse_if_over(rt, key, grant_type="")
+    try:
+        return authenticate_client(rt, tenant, authorization=authorization, form=form)
+    except InvalidClient:
+        count_failure(rt, key)
+        raise
