@@ -114,6 +114,35 @@ def test_a_negative_tier_limit_is_refused_naming_the_limit(world: AdminWorld) ->
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"] == "validation_failed"
     assert refused.json()["message"].startswith("max_monthly_active_customers:")
+    assert refused.json()["fields"] == ["max_monthly_active_customers"]
+
+
+# A value of the right type that breaks a rule of the core (not of the request's schema):
+# a ``validation_failed`` that names its field as well.
+RULE_BREAKING = [
+    ("POST", "/orgs/shop/apps", {**{"client_id": "r"}, "redirect_uris": ["http://x.example/cb"]},
+     "redirect_uris"),
+    ("POST", "/orgs/shop/apps", {"client_id": "r", "redirect_uris": [SHOP_REDIRECT],
+     "post_logout_redirect_uris": ["https://x.example/#f"]}, "post_logout_redirect_uris"),
+    ("POST", "/orgs/shop/apps", {"client_id": "r", "redirect_uris": [SHOP_REDIRECT],
+     "scopes": ["admin"]}, "scopes"),
+    ("POST", "/orgs/shop/apps", {"client_id": "r", "grants": ["password"]}, "grants"),
+    ("POST", "/orgs/shop/apps", {"client_id": "r"}, "redirect_uris"),
+    ("POST", "/orgs/shop/apps", {"client_id": "r", "client_type": "public",
+     "grants": ["client_credentials"]}, "client_type"),
+    ("POST", "/orgs", {"slug": "-bad-"}, "slug"),
+    ("POST", "/orgs/shop/members", {"email": "x@ops.example", "role": "king"}, "role"),
+    ("GET", "/orgs/shop/customers?cursor=%%%", None, "cursor"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), RULE_BREAKING)
+def test_a_core_rule_refusal_names_its_field(
+    world: AdminWorld, method: str, path: str, body: dict[str, Any] | None, field: str
+) -> None:
+    refused = world.call(method, path, "alice" if "/orgs/shop" in path else "root", json=body)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["fields"] == [field], refused.json()
 
 
 APP = {"client_id": "odd", "redirect_uris": [SHOP_REDIRECT]}

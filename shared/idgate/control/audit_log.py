@@ -32,7 +32,7 @@ def _decode(cursor: str) -> tuple[float, str, int]:
         at, tenant_id, seq = json.loads(b64url_decode(cursor))
         return float(at), str(tenant_id), int(seq)
     except (ValueError, TypeError) as exc:
-        raise ValidationFailed("cursor is not valid") from exc
+        raise ValidationFailed("cursor is not valid", field="cursor") from exc
 
 
 def read_audit_log(

@@ -56,9 +56,9 @@ def _decode_cursor(cursor: str) -> str:
         padded = cursor + "=" * (-len(cursor) % 4)
         email = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("cursor is not valid") from exc
+        raise ValidationFailed("cursor is not valid", field="cursor") from exc
     if not email:
-        raise ValidationFailed("cursor is not valid")
+        raise ValidationFailed("cursor is not valid", field="cursor")
     return email
 
 

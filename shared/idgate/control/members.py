@@ -86,7 +86,7 @@ def _set_role(rt: Runtime, conn: Connection, tenant_id: str, operator_id: str, r
 def add_member(rt: Runtime, operator: Operator, slug: str, *, email: str, role: str) -> Member:
     """Invite an operator, or change a member's role."""
     if role not in ROLES:
-        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}")
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
     with database.write(rt.engine) as conn:
         tenant = authorized_organization(conn, operator, slug, "org.members.write")
         invitee_id, invitee_email = _operator_account(conn, email)

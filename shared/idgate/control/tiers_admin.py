@@ -32,7 +32,9 @@ def update_tier(rt: Runtime, operator: Operator, name: str, **limits: int | bool
     changes = {key: value for key, value in limits.items() if value is not None}
     negative = [k for k, v in changes.items() if not isinstance(v, bool) and (v or 0) < 0]
     if negative:  # named, as every refusal of the admin API names its field
-        raise ValidationFailed(f"{', '.join(negative)}: limits must not be negative")
+        raise ValidationFailed(
+            f"{', '.join(negative)}: limits must not be negative", field=negative[0]
+        )
     with database.write(rt.engine) as conn:
         before = get_tier(conn, name)
         if changes:

@@ -29,6 +29,14 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def checked_email(email: str) -> str:
+    """``email`` normalized; ``ValidationFailed`` when it cannot be an address."""
+    address = normalize_email(email)
+    if "@" not in address or len(address) > 320:
+        raise ValidationFailed("a valid email address is required", field="email")
+    return address
+
+
 def _from_row(row: object) -> Customer:
     m = row._mapping  # type: ignore[attr-defined]
     return Customer(
@@ -50,12 +58,15 @@ def create_customer(
     name: str | None,
     now: float,
     email_verified: bool = True,
+    password_hash: str | None = None,
 ) -> Customer:
-    email = normalize_email(email)
-    if "@" not in email or len(email) > 320:
-        raise ValidationFailed("a valid email address is required")
+    """``password_hash``: one computed before the write transaction (sign-up), so that the
+    Argon2id work does not hold SQLite's write lock; else ``password`` is hashed here."""
+    email = checked_email(email)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise ValidationFailed(
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
     customer = Customer(
         id=str(uuid.uuid4()),
         tenant_id=tenant_id,
@@ -69,7 +80,7 @@ def create_customer(
             conn.execute(
                 insert(customers).values(
                     **customer.__dict__,
-                    password_hash=hash_password(password) if password else None,
+                    password_hash=password_hash or (hash_password(password) if password else None),
                     created_at=now,
                 )
             )

@@ -39,9 +39,14 @@ class Conflict(IdgateError):
 
 
 class ValidationFailed(IdgateError):
-    """Operator input (CLI, admin API) that breaks a rule."""
+    """Operator input (CLI, admin API) that breaks a rule; ``field`` names the input (as
+    the admin API spells it) when one is at fault, answered as ``fields``."""
 
     error = "validation_failed"
+
+    def __init__(self, description: str = "", *, field: str | None = None) -> None:
+        super().__init__(description)
+        self.field = field
 
 
 class NotAuthenticated(IdgateError):

@@ -83,11 +83,13 @@ def _client_secret(
     generated = None
     if client_type != "confidential":
         if secret is not None:
-            raise ValidationFailed("public clients have no secret")
+            raise ValidationFailed("public clients have no secret", field="client_secret")
     elif secret is None:
         secret = generated = random_token(32)
     elif len(secret) < MIN_SECRET_LENGTH:
-        raise ValidationFailed(f"client secret must be at least {MIN_SECRET_LENGTH} characters")
+        raise ValidationFailed(
+            f"client secret must be at least {MIN_SECRET_LENGTH} characters", field="client_secret"
+        )
     digest = secret_digest(secret, client_secret_pepper(rt, tenant_id)) if secret else None
     return digest, generated
 
@@ -157,7 +159,7 @@ def update_client(
 def rotate_client_secret(rt: Runtime, conn: Connection, tenant_id: str, client_id: str) -> str:
     client = load_client(conn, tenant_id, client_id)
     if not client.is_confidential:
-        raise ValidationFailed("public clients have no secret")
+        raise ValidationFailed("public clients have no secret", field="client_secret")
     secret = random_token(32)
     digest = secret_digest(secret, client_secret_pepper(rt, tenant_id))
     conn.execute(update(clients).where(clients.c.id == client.id).values(secret_digest=digest))

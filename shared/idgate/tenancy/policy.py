@@ -87,14 +87,18 @@ def changed_policy(policy: TenantPolicy, changes: dict[str, object]) -> TenantPo
 def _checked(name: str, value: object) -> Any:
     if name in CHOICES:
         if value not in CHOICES[name]:
-            raise ValidationFailed(f"{name} must be one of: {', '.join(CHOICES[name])}")
+            raise ValidationFailed(f"{name} must be one of: {', '.join(CHOICES[name])}", field=name)
         return value
     if name in RANGES:
         low, high = RANGES[name]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValidationFailed(f"{name} must be a whole number from {low} to {high}")
+            raise ValidationFailed(
+                f"{name} must be a whole number from {low} to {high}", field=name
+            )
         return value
-    raise ValidationFailed(f"{name} is not a setting; the settings are: {', '.join(SETTINGS)}")
+    raise ValidationFailed(
+        f"{name} is not a setting; the settings are: {', '.join(SETTINGS)}", field=name
+    )
 
 
 SETTINGS = (*CHOICES, *RANGES)

@@ -70,7 +70,8 @@ def create_tenant(
     if not SLUG_PATTERN.match(slug) or (slug in RESERVED_SLUGS and not reserved_ok):
         raise ValidationFailed(
             "slug must be 1-63 lowercase letters, digits or hyphens, not starting or ending "
-            "with a hyphen, and not a reserved word"
+            "with a hyphen, and not a reserved word",
+            field="slug",
         )
     tenant = Tenant(id=str(uuid.uuid4()), slug=slug, name=name or slug, status=status, tier=tier)
     try:

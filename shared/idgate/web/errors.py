@@ -63,7 +63,9 @@ async def _idgate_error(request: Request, exc: Exception) -> Response:
     headers = {"WWW-Authenticate": challenge} if challenge else {}
     if exc.retry_after is not None:  # a 503 while the database is away (RFC 9110 §10.2.3)
         headers["Retry-After"] = str(exc.retry_after)
-    return error_response(request, exc.status_code, exc.error, exc.description, headers)
+    field = getattr(exc, "field", None)  # a ValidationFailed's input at fault
+    fields = [field] if field else None
+    return error_response(request, exc.status_code, exc.error, exc.description, headers, fields)
 
 
 def _generic_code(status: int) -> str:

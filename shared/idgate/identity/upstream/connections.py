@@ -131,7 +131,9 @@ def save_connection(
             rt, tenant.id, wanted.client_secret.encode(), SEALING_PURPOSE
         )
     elif existing is None:
-        raise ValidationFailed("client_secret is required for a new connection")
+        raise ValidationFailed(
+            "client_secret is required for a new connection", field="client_secret"
+        )
     now = rt.now()
     if existing is None:
         conn.execute(
@@ -155,21 +157,23 @@ def save_connection(
 def _validated(rt: Runtime, connection_id: str, wanted: ConnectionSettings) -> dict[str, object]:
     if not _ID.fullmatch(connection_id):
         raise ValidationFailed(
-            "id: use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+            "id: use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit",
+            field="id",
         )
     if wanted.provider not in PROVIDER_NAMES:
-        raise ValidationFailed(f"provider: one of {', '.join(PROVIDER_NAMES)}")
+        raise ValidationFailed(f"provider: one of {', '.join(PROVIDER_NAMES)}", field="provider")
     provider = provider_named(wanted.provider)
     if not wanted.client_id.strip() or len(wanted.client_id) > 255:
-        raise ValidationFailed("client_id is required (at most 255 characters)")
+        raise ValidationFailed("client_id is required (at most 255 characters)", field="client_id")
     if wanted.client_secret is not None and not wanted.client_secret.strip():
-        raise ValidationFailed("client_secret must not be empty")
+        raise ValidationFailed("client_secret must not be empty", field="client_secret")
     name = (wanted.name or "").strip() or (
         None if provider.issuer_required else provider.display_name
     )
     if not name or len(name) > 200:
         raise ValidationFailed(
-            f"name is required for the {provider.name} provider (at most 200 characters)"
+            f"name is required for the {provider.name} provider (at most 200 characters)",
+            field="name",
         )
     return {
         "provider": provider.name,
@@ -185,37 +189,47 @@ def _validated(rt: Runtime, connection_id: str, wanted: ConnectionSettings) -> d
 def _validated_issuer(rt: Runtime, provider: str, required: bool, issuer: str | None) -> str | None:
     if not issuer:
         if required:
-            raise ValidationFailed(f"issuer is required for the {provider} provider")
+            raise ValidationFailed(
+                f"issuer is required for the {provider} provider", field="issuer"
+            )
         return None
     if provider == "github":
         raise ValidationFailed(
-            "issuer: GitHub has no issuer (IDGATE_GITHUB_URL points it elsewhere)"
+            "issuer: GitHub has no issuer (IDGATE_GITHUB_URL points it elsewhere)",
+            field="issuer",
         )
     if not required and rt.settings.env == "production":
-        raise ValidationFailed(f"issuer: the {provider} preset's issuer is fixed in production")
+        raise ValidationFailed(
+            f"issuer: the {provider} preset's issuer is fixed in production", field="issuer"
+        )
     issuer = issuer.rstrip("/")
     try:
         check_destination(rt.settings, issuer)
     except ValidationFailed as exc:
-        raise ValidationFailed(f"issuer: {exc.description}") from None
+        raise ValidationFailed(f"issuer: {exc.description}", field="issuer") from None
     return issuer
 
 
 def _validated_microsoft_tenant(provider: str, value: str | None) -> str | None:
     if provider != "microsoft":
         if value:
-            raise ValidationFailed("microsoft_tenant applies only to the microsoft provider")
+            raise ValidationFailed(
+                "microsoft_tenant applies only to the microsoft provider", field="microsoft_tenant"
+            )
         return None
     value = value or "common"
     if not _MICROSOFT_TENANT.fullmatch(value):
-        raise ValidationFailed("microsoft_tenant: common, organizations, consumers or a tenant ID")
+        raise ValidationFailed(
+            "microsoft_tenant: common, organizations, consumers or a tenant ID",
+            field="microsoft_tenant",
+        )
     return value
 
 
 def _validated_scopes(scopes: tuple[str, ...]) -> tuple[str, ...]:
     for scope in scopes:
         if not _SCOPE.fullmatch(scope):
-            raise ValidationFailed(f"scopes: '{scope[:50]}' is not a valid scope")
+            raise ValidationFailed(f"scopes: '{scope[:50]}' is not a valid scope", field="scopes")
     return tuple(dict.fromkeys(scopes))
 
 

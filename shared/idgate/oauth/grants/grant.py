@@ -26,16 +26,21 @@ GrantHandler = Callable[[Runtime, Tenant, Client, Mapping[str, str]], GrantResul
 @dataclass(frozen=True)
 class ClientRequirement:
     """A setting a client must have to be registered with a grant; refused as
-    "<grant> needs <needs>"."""
+    "<grant> needs <needs>", naming ``field`` (the client setting that falls short)."""
 
     needs: str
     met: Callable[[Client], bool]
+    field: str
 
 
-CONFIDENTIAL_CLIENT = ClientRequirement("a confidential client", lambda c: c.is_confidential)
+CONFIDENTIAL_CLIENT = ClientRequirement(
+    "a confidential client", lambda c: c.is_confidential, "client_type"
+)
 # RFC 6749 §3.1.2.2 / OIDC Core §3.1.2.1: the authorization response goes to a
 # pre-registered redirect URI, so a grant that starts with one needs at least one.
-REDIRECT_URI = ClientRequirement("at least one redirect URI", lambda c: bool(c.redirect_uris))
+REDIRECT_URI = ClientRequirement(
+    "at least one redirect URI", lambda c: bool(c.redirect_uris), "redirect_uris"
+)
 
 
 @dataclass(frozen=True)
