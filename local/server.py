@@ -4,7 +4,10 @@ ASGI app first), with the health and metrics endpoints. It is what container hos
 local mode runs ``local.dev.server``, which adds the demo relying party and the dev pages
 on top of this app. It also purges expired rows every ``IDGATE_PURGE_INTERVAL_SECONDS``
 (``PeriodicPurge``, the data-lifecycle job that the maintenance function runs on a schedule
-under Lambda). This module never imports ``local.dev`` (an import-linter contract).
+under Lambda), rolls the analytics up every ``IDGATE_ANALYTICS_ROLLUP_INTERVAL_SECONDS``
+(``PeriodicRollup``, the analytics function's scheduled job under Lambda), and flushes the
+token-grant counts every 15 seconds and at shutdown (``PeriodicGrantFlush``). This module
+never imports ``local.dev`` (an import-linter contract).
 """
 
 from __future__ import annotations
@@ -19,10 +22,13 @@ import structlog
 from fastapi import APIRouter
 
 from functions.admin.app import router as admin_router
+from functions.analytics.app import router as analytics_router
 from functions.authorize.app import router as authorize_router
 from functions.device.app import router as device_router
 from functions.token.app import app as token_app
 from functions.token.app import endpoints as token_endpoints
+from idgate.analytics.grant_counts import FLUSH_SECONDS, flush_grant_counts
+from idgate.analytics.rollup import roll_up
 from idgate.kernel.runtime import Runtime
 from idgate.kernel.settings import Settings
 from idgate.oauth.retention import purge_expired
@@ -44,29 +50,34 @@ class TokenPathsFirst:
         if scope["type"] == "http" and token_endpoints.match(scope["path"]) is not None:
             await token_app(scope, receive, send)
         elif scope["type"] == "lifespan":
-            # One purge per lifespan, not per app: tests run several lifespans of one app,
-            # each on its own event loop, at once.
-            purge = PeriodicPurge()
+            # One set of jobs per lifespan, not per app: tests run several lifespans of one
+            # app, each on its own event loop, at once.
+            jobs = (PeriodicPurge(), PeriodicRollup(), PeriodicGrantFlush())
             try:
-                await self.rest(scope, _following_lifespan(receive, purge), send)
+                await self.rest(scope, _following_lifespan(receive, jobs), send)
             finally:
-                await purge.stop()
+                for job in jobs:
+                    await job.stop()
         else:
             await self.rest(scope, receive, send)
 
 
-def _following_lifespan(receive: Any, purge: PeriodicPurge) -> Any:
+def _following_lifespan(receive: Any, jobs: tuple[PeriodicPurge, ...]) -> Any:
     """``receive``, acting on the lifespan's messages: at start-up it sizes the worker
-    threads and starts the purge, at shutdown it stops the purge."""
+    threads and starts the background jobs, at shutdown it stops them and flushes the
+    token-grant counts."""
 
     async def receive_and_act() -> dict[str, Any]:
         message: dict[str, Any] = await receive()
         if message["type"] == "lifespan.startup":
             rt = current_runtime()
             _size_worker_threads(rt.settings)
-            purge.start(rt)
+            for job in jobs:
+                job.start(rt)
         elif message["type"] == "lifespan.shutdown":
-            await purge.stop()
+            for job in jobs:
+                await job.stop()
+            await anyio.to_thread.run_sync(flush_grant_counts, current_runtime())
         return message
 
     return receive_and_act
@@ -89,11 +100,22 @@ class PeriodicPurge:
     ``IDGATE_PURGE_INTERVAL_SECONDS`` (0: never), started and stopped with the ASGI
     lifespan. Each run goes to a worker thread: its deletes must never block the event loop."""
 
+    event = "purged"
+    quiet_when_idle = False
+
     def __init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
 
+    @staticmethod
+    def interval(rt: Runtime) -> float:
+        return rt.settings.purge_interval_seconds
+
+    @staticmethod
+    def run(rt: Runtime) -> dict[str, int]:
+        return purge_expired(rt)
+
     def start(self, rt: Runtime) -> None:
-        interval = rt.settings.purge_interval_seconds
+        interval = self.interval(rt)
         if interval > 0 and self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._every(rt, interval))
 
@@ -106,21 +128,59 @@ class PeriodicPurge:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    @staticmethod
-    async def _every(rt: Runtime, interval: float) -> None:
+    async def _every(self, rt: Runtime, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
             try:
-                counts = await anyio.to_thread.run_sync(purge_expired, rt)
+                counts = await anyio.to_thread.run_sync(self.run, rt)
             except Exception:
                 # A failed run (e.g. the database briefly away) is retried next interval.
-                log.exception("purge_failed")
+                log.exception(f"{self.event}_failed")
             else:
-                log.info("purged", **counts)
+                if any(counts.values()) or not self.quiet_when_idle:
+                    log.info(self.event, **counts)
+
+
+class PeriodicRollup(PeriodicPurge):
+    """The analytics rollup (``idgate.analytics.rollup``) every
+    ``IDGATE_ANALYTICS_ROLLUP_INTERVAL_SECONDS`` (0: never), as the purge."""
+
+    event = "rolled_up"
+
+    @staticmethod
+    def interval(rt: Runtime) -> float:
+        return rt.settings.analytics_rollup_interval_seconds
+
+    @staticmethod
+    def run(rt: Runtime) -> dict[str, int]:
+        return roll_up(rt)
+
+
+class PeriodicGrantFlush(PeriodicPurge):
+    """This process's token-grant counts added to the database every 15 seconds, so a
+    quiet server does not hold them until its next grant (``analytics.grant_counts``)."""
+
+    event = "grant_counts_flushed"
+    quiet_when_idle = True  # every 15 s: a line only when there was something to flush
+
+    @staticmethod
+    def interval(rt: Runtime) -> float:
+        return FLUSH_SECONDS
+
+    @staticmethod
+    def run(rt: Runtime) -> dict[str, int]:
+        return {"rows": flush_grant_counts(rt)}
 
 
 def build_app(*extra_routers: APIRouter) -> TokenPathsFirst:
-    routers = [authorize_router, device_router, admin_router, health_router, metrics_router]
+    routers = [
+        authorize_router,
+        device_router,
+        admin_router,
+        analytics_router,
+        health_router,
+        metrics_router,
+    ]
     app = create_app(*routers, *extra_routers, title="idgate", openapi_url="/api/v1/openapi.json")
     return TokenPathsFirst(app)
 

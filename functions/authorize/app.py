@@ -10,9 +10,10 @@ from fastapi.responses import Response
 
 from functions.authorize.login_page import login_page
 from functions.authorize.self_service_routes import SELF_SERVICE_ROUTERS
+from functions.authorize.sign_up_routes import verification_needed_page
 from functions.authorize.upstream_routes import upstream_router
 from idgate.identity.sessions import Session
-from idgate.identity.sign_in import SignInFailed, next_step_path, sign_in
+from idgate.identity.sign_in import EmailNotVerified, SignInFailed, next_step_path, sign_in
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.authorization_flow import (
     ConsentPrompt,
@@ -80,6 +81,8 @@ def login(
     check_csrf(request, csrf_token)
     try:
         signed_in = sign_in(rt, tenant, interaction_id=interaction, email=email, password=password)
+    except EmailNotVerified as unverified:
+        return verification_needed_page(request, tenant, interaction, unverified.email)
     except SignInFailed as failure:
         page = login_page(
             request,

@@ -1,4 +1,6 @@
-"""The demo tenant an empty database starts with, so a newcomer can sign in at once.
+"""The demo tenant an empty database starts with, so a newcomer can sign in at once, or
+create an account (sign-up is open, verification stays required: the verification mail is
+read at /dev/outbox, as any mail in local mode).
 
 Seeded through the same control-plane operations as ``idgate tenant/client/user create``,
 by the same ``LOCAL_OPERATOR`` (audited as ``operator:local-cli``): ``idgate serve`` is the
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from idgate.control.applications import create_application
 from idgate.control.customers_admin import add_customer
+from idgate.control.organization_settings import change_organization_settings
 from idgate.control.organizations import provision_organization
 from idgate.control.rbac import LOCAL_OPERATOR
 from idgate.kernel.runtime import Runtime
@@ -36,6 +39,8 @@ def seed_demo(rt: Runtime) -> None:
     provision_organization(
         rt, LOCAL_OPERATOR, slug=DEMO_TENANT, name="Demo Organization", tier="enterprise"
     )
+    # Open sign-up; the other settings keep their defaults (verification required).
+    change_organization_settings(rt, LOCAL_OPERATOR, DEMO_TENANT, {"sign_up": "open"})
     create_application(
         rt,
         LOCAL_OPERATOR,
@@ -55,6 +60,8 @@ def seed_demo(rt: Runtime) -> None:
         "\nCreated the demo tenant.\n"
         f"  issuer:   {base}/t/{DEMO_TENANT}\n"
         f"  sign in:  {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
-        f"  try it:   open {base}/demo-rp/ and click 'Sign in'\n",
+        f"  try it:   open {base}/demo-rp/ and click 'Sign in'\n"
+        f"  sign up:  create an account at {base}/demo-rp/ ('Sign in', then 'Create account');"
+        f" read mail at {base}/dev/outbox\n",
         flush=True,
     )

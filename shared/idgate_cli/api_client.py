@@ -108,6 +108,9 @@ class AdminApi:
     def put(self, path: str, json: Any = None) -> Any:
         return self.request("PUT", path, json=json)
 
+    def patch(self, path: str, json: Any = None) -> Any:
+        return self.request("PATCH", path, json=json)
+
     def delete(self, path: str) -> Any:
         return self.request("DELETE", path)
 

@@ -4,14 +4,15 @@ message travels exactly as a verification mail would."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 
 from idgate.kernel.errors import MailNotSent
 from idgate.kernel.mail_message import MailMessage
 from idgate.mail.mailer import send_mail
-from idgate.mail.outbox import recent_outbox
+from idgate.mail.outbox import OutboxMessage, recent_outbox
 from idgate_cli.local_runtime import fail, local_runtime
 from idgate_cli.output import utc_time
 
@@ -41,16 +42,46 @@ def mail_test(to: Annotated[str, typer.Option("--to", help="The recipient's addr
 
 @mail_app.command("outbox")
 def mail_outbox(
+    to: Annotated[str | None, typer.Option("--to", help="Only the mail to this address.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many messages, newest first.")] = 10,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print a JSON array, newest first, of {to, subject, text, html, created_at} "
+            "(created_at in Unix seconds, as the admin API's times).",
+        ),
+    ] = False,
 ) -> None:
     """Show the mail the local outbox stored instead of sending (IDGATE_MAIL_PROVIDER=outbox)."""
     rt = local_runtime()
     if rt.settings.mail_provider != "outbox":
-        typer.echo(f"note: IDGATE_MAIL_PROVIDER={rt.settings.mail_provider}; mail is not stored")
-    messages = recent_outbox(rt, limit=limit)
+        # On stderr, so that --json output stays one JSON document.
+        typer.echo(
+            f"note: IDGATE_MAIL_PROVIDER={rt.settings.mail_provider}; mail is not stored", err=True
+        )
+    messages = recent_outbox(rt, limit=limit, to=to)
+    if as_json:
+        typer.echo(json.dumps([_as_json(m) for m in messages], ensure_ascii=False, indent=2))
+        return
     if not messages:
         typer.echo("the outbox is empty")
     for message in messages:
-        sent = utc_time(message.created_at)
-        typer.echo(f"--- {sent} UTC  {message.sender} -> {message.recipient}")
-        typer.echo(f"Subject: {message.subject}\n\n{message.text_body}\n")
+        _print_message(message)
+
+
+def _as_json(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "to": message.recipient,
+        "subject": message.subject,
+        "text": message.text_body,
+        "html": message.html_body,
+        "created_at": message.created_at,
+    }
+
+
+def _print_message(message: OutboxMessage) -> None:
+    """The headers and text part; of the HTML part only its size (/dev/outbox renders it)."""
+    html = f"{len(message.html_body)} characters" if message.html_body else "none"
+    typer.echo(f"--- {utc_time(message.created_at)} UTC  {message.sender} -> {message.recipient}")
+    typer.echo(f"Subject: {message.subject}\nHTML part: {html}\n\n{message.text_body}\n")

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from idgate.storage.tenant_scope import ALL_TENANTS, reset_scope, set_scope
+from idgate_cli.analytics_commands import analytics_app
 from idgate_cli.app_commands import apps_app
 from idgate_cli.audit_commands import audit_app
 from idgate_cli.backup_commands import backup
@@ -48,6 +49,7 @@ app.add_typer(customers_app, name="customers")
 app.add_typer(members_app, name="members")
 app.add_typer(signing_keys_app, name="signing-keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(analytics_app, name="analytics")
 app.command("login")(login)
 app.command("logout")(logout)
 app.command("purge")(purge)

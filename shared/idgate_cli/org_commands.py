@@ -17,6 +17,15 @@ from idgate_cli.admin_session import operator_api
 from idgate_cli.api_client import org_path
 from idgate_cli.command_options import YesOption, require_choice, require_yes
 from idgate_cli.output import print_table
+from idgate_cli.policy_options import (
+    EmailSignInOption,
+    EmailVerificationOption,
+    PasswordMinLengthOption,
+    SessionDaysOption,
+    SignUpOption,
+    policy_changes,
+    print_policy,
+)
 
 orgs_app = typer.Typer(no_args_is_help=True, help="Manage organizations (admin API).")
 
@@ -81,6 +90,30 @@ def orgs_set_tier(slug: str, tier: str) -> None:
     with operator_api() as api:
         org = api.put(org_path(slug, "tier"), {"tier": tier})
     _print_org(org)
+
+
+@orgs_app.command("settings")
+def orgs_settings(
+    slug: str,
+    sign_up: SignUpOption = None,
+    email_verification: EmailVerificationOption = None,
+    email_sign_in: EmailSignInOption = None,
+    password_min_length: PasswordMinLengthOption = None,
+    session_days: SessionDaysOption = None,
+) -> None:
+    """Show an organization's self-service policy; the options given change it (owners and
+    admins)."""
+    changes = policy_changes(
+        sign_up=sign_up,
+        email_verification=email_verification,
+        email_sign_in=email_sign_in,
+        password_min_length=password_min_length,
+        session_days=session_days,
+    )
+    path = org_path(slug, "settings")
+    with operator_api() as api:
+        policy = api.patch(path, changes) if changes else api.get(path)
+    print_policy(policy)
 
 
 @orgs_app.command("delete")

@@ -16,6 +16,15 @@ from idgate.oauth.scopes import DEFAULT_CLIENT_SCOPES
 from idgate.tenancy.tiers import TIER_NAMES
 from idgate_cli.command_options import require_choice
 from idgate_cli.local_runtime import fail, local_runtime, reported
+from idgate_cli.policy_options import (
+    EmailSignInOption,
+    EmailVerificationOption,
+    PasswordMinLengthOption,
+    SessionDaysOption,
+    SignUpOption,
+    policy_changes,
+    print_policy,
+)
 
 tenant_app = typer.Typer(no_args_is_help=True, help="Manage tenants (organizations).")
 client_app = typer.Typer(no_args_is_help=True, help="Manage applications (OAuth clients).")
@@ -115,32 +124,20 @@ def user_create(
 @tenant_app.command("configure")
 def tenant_configure(
     slug: str,
-    sign_up: Annotated[
-        str | None, typer.Option("--sign-up", help="open | closed: may customers sign up?")
-    ] = None,
-    email_verification: Annotated[
-        str | None,
-        typer.Option("--email-verification", help="required | optional before signing in."),
-    ] = None,
-    email_sign_in: Annotated[
-        str | None, typer.Option("--email-sign-in", help="on | off: sign-in links and codes.")
-    ] = None,
-    password_min_length: Annotated[
-        int | None, typer.Option("--password-min-length", help="Shortest password allowed.")
-    ] = None,
-    session_days: Annotated[
-        int | None, typer.Option("--session-days", help="How long a sign-in lasts.")
-    ] = None,
+    sign_up: SignUpOption = None,
+    email_verification: EmailVerificationOption = None,
+    email_sign_in: EmailSignInOption = None,
+    password_min_length: PasswordMinLengthOption = None,
+    session_days: SessionDaysOption = None,
 ) -> None:
     """Set the tenant's self-service policy; with no option, show it."""
-    options = {
-        "sign_up": sign_up,
-        "email_verification": email_verification,
-        "email_sign_in": email_sign_in,
-        "password_min_length": password_min_length,
-        "session_days": session_days,
-    }
-    changes = {name: value for name, value in options.items() if value is not None}
+    changes = policy_changes(
+        sign_up=sign_up,
+        email_verification=email_verification,
+        email_sign_in=email_sign_in,
+        password_min_length=password_min_length,
+        session_days=session_days,
+    )
     rt = local_runtime()
     with reported():
         if changes:
@@ -149,5 +146,4 @@ def tenant_configure(
             )
         else:
             policy = organization_settings.organization_settings(rt, LOCAL_OPERATOR, slug)
-    for name, value in policy.as_dict().items():
-        typer.echo(f"{name.replace('_', '-')}: {value}")
+    print_policy(policy.as_dict())

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,15 @@ class Provider:
     metadata: dict[str, Any]
     jwks: dict[str, Any]
     rp_url: str
+    # Where its `idgate serve` runs, for tests that provision more with the CLI (`idgate`).
+    workdir: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def idgate(self, *args: str) -> str:
+        """Run the `idgate` CLI on this provider's database, as an operator would; its
+        output."""
+        assert self.workdir is not None, "this provider was not started by the fixture"
+        return _idgate(*args, cwd=self.workdir, env=self.env)
 
     @property
     def callback(self) -> str:
@@ -57,12 +66,13 @@ class Provider:
         return f"{self.rp_url}/logged-out"
 
 
-def _idgate(*args: str, cwd: Path, env: dict[str, str]) -> None:
+def _idgate(*args: str, cwd: Path, env: dict[str, str]) -> str:
     command = [str(Path(sys.executable).with_name("idgate")), *args]
     done = subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, f"{' '.join(args)}: {done.stdout}{done.stderr}"
+    return done.stdout
 
 
 def _provision(rp_url: str, cwd: Path, env: dict[str, str]) -> None:
@@ -178,7 +188,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory, rp_url: str) -> Iterator[
         issuer = f"{base_url}/t/{SLUG}"
         metadata = wait_for_discovery(server, issuer, log)
         jwks = httpx.get(metadata["jwks_uri"], timeout=5).json()
-        yield Provider(base_url, issuer, metadata, jwks, rp_url)
+        yield Provider(base_url, issuer, metadata, jwks, rp_url, workdir, env)
 
 
 @pytest.fixture(scope="session")

@@ -337,6 +337,8 @@ ENDPOINTS = [
     Endpoint("POST", "/orgs/{slug}/reject", PLATFORM, target=org_in("pending")),
     Endpoint("POST", "/orgs/{slug}/suspend", PLATFORM, target=org_in("active")),
     Endpoint("POST", "/orgs/{slug}/reactivate", PLATFORM, target=org_in("suspended")),
+    Endpoint("GET", "/orgs/{slug}/settings", READERS),
+    Endpoint("PATCH", "/orgs/{slug}/settings", WRITERS, body={"session_days": 14}),
     Endpoint("GET", "/tiers", EVERYONE),
     Endpoint("PATCH", "/tiers/{name}", PLATFORM, body={"byo_oauth_allowed": True},
              fixed={"name": "enterprise"}),

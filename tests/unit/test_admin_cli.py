@@ -335,6 +335,35 @@ def test_orgs_delete_needs_yes(cli: CliRunner, shop: str) -> None:
     assert one_error_line(run(cli, "apps", "list", "shop")) == "error: no such organization"
 
 
+def test_orgs_settings_shows_the_policy_and_changes_the_options_given(
+    cli: CliRunner, shop: str
+) -> None:
+    def policy(*options: str) -> list[str]:
+        # The in-process server's request log shares the captured output: JSON lines.
+        output = ok(cli, "orgs", "settings", "shop", *options)
+        return [line for line in output.splitlines() if not line.startswith("{")]
+
+    assert policy() == [
+        "sign-up: closed",
+        "email-verification: required",
+        "email-sign-in: off",
+        "password-min-length: 10",
+        "session-days: 7",
+    ]
+    changed = policy("--sign-up", "open", "--session-days", "30")
+    assert changed == [
+        "sign-up: open",
+        "email-verification: required",
+        "email-sign-in: off",
+        "password-min-length: 10",
+        "session-days: 30",
+    ]
+    assert policy() == changed
+    refused = one_error_line(run(cli, "orgs", "settings", "shop", "--sign-up", "maybe"))
+    assert "sign_up" in refused and "open, closed" in refused
+    assert one_error_line(run(cli, "orgs", "settings", "nope")) == "error: no such organization"
+
+
 # --- applications -----------------------------------------------------------------------
 
 

@@ -1,8 +1,10 @@
-"""The local outbox mailer: what it stores, how a developer reads it (CLI and /dev/outbox),
-that the dev page exists only in local mode, and ``idgate mail test``."""
+"""The local outbox mailer: what it stores, how a developer reads it (``idgate mail outbox``,
+as text or JSON, and /dev/outbox with each HTML part rendered under a policy of its own),
+that the dev pages exist only in local mode, and ``idgate mail test``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +19,7 @@ from idgate.mail.outbox import OutboxMailer, recent_outbox
 from idgate.process import build_runtime, install_runtime
 from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from idgate_cli.main import app as cli
+from local.dev.dev_pages import MAIL_CSP
 from local.dev.server import build_local_app as build_app
 from tests.conftest import FakeClock
 
@@ -124,15 +127,20 @@ def test_dev_outbox_page_lists_mail_with_html_escaped(rt: Runtime) -> None:
 
 
 def test_dev_outbox_page_is_not_served_outside_local_mode(rt: Runtime) -> None:
+    create_mailer(rt).send(
+        MailMessage(tenant_id=None, to="dave@example.com", subject="Hi", text="x", html="<p>x</p>")
+    )
+    [message] = recent_outbox(rt)
     production = build_runtime(rt.settings.model_copy(update={"env": "production"}))
     install_runtime(production)
     try:
-        response = TestClient(build_app()).get("/dev/outbox")
+        client = TestClient(build_app())
+        responses = [client.get("/dev/outbox"), client.get(f"/dev/outbox/{message.id}.html")]
     finally:
         install_runtime(rt)
         production.engine.dispose()
 
-    assert response.status_code == 404
+    assert [response.status_code for response in responses] == [404, 404]
 
 
 def test_dev_pages_are_not_part_of_any_lambda_function() -> None:
@@ -143,3 +151,131 @@ def test_dev_pages_are_not_part_of_any_lambda_function() -> None:
     for routes in (authorize_app.routes, token_endpoints.routes, device_app.routes):
         paths = {getattr(route, "path", "") for route in routes}
         assert not any(p.startswith("/dev") for p in paths), paths
+
+
+def send_three(rt: Runtime, clock: FakeClock) -> None:
+    """Two mails to erin (the second with an HTML part), then one to frank."""
+    mailer = create_mailer(rt)
+    for to, subject, html in (
+        ("erin@example.com", "First", None),
+        ("erin@example.com", "Second", "<p style='color:red'>Second <b>mail</b></p>"),
+        ("frank@example.com", "Third", "<p>Third</p>"),
+    ):
+        mailer.send(
+            MailMessage(tenant_id=None, to=to, subject=subject, text=f"{subject} text", html=html)
+        )
+        clock.advance(1)
+
+
+def test_cli_mail_outbox_json_is_an_array_newest_first_of_exactly_the_documented_keys(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    send_three(rt, clock)
+
+    result = CliRunner().invoke(cli, ["mail", "outbox", "--json"])
+
+    assert result.exit_code == 0, result.output
+    messages = json.loads(result.stdout)
+    assert [m["subject"] for m in messages] == ["Third", "Second", "First"]
+    assert all(list(m) == ["to", "subject", "text", "html", "created_at"] for m in messages)
+    third, second, first = messages
+    assert third == {
+        "to": "frank@example.com",
+        "subject": "Third",
+        "text": "Third text",
+        "html": "<p>Third</p>",
+        "created_at": rt.now() - 1,  # Unix seconds, as the admin API's times
+    }
+    assert first["html"] is None
+    assert second["created_at"] < third["created_at"]
+
+
+def test_cli_mail_outbox_keeps_one_recipients_mail_up_to_the_limit(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    send_three(rt, clock)
+
+    def subjects(*options: str) -> list[str]:
+        result = CliRunner().invoke(cli, ["mail", "outbox", "--json", *options])
+        assert result.exit_code == 0, result.output
+        return [m["subject"] for m in json.loads(result.stdout)]
+
+    assert subjects("--to", "erin@example.com") == ["Second", "First"]
+    assert subjects("--to", " ERIN@example.com ", "--limit", "1") == ["Second"]
+    assert subjects("--to", "nobody@example.com") == []
+
+
+def test_cli_mail_outbox_text_shows_whether_each_mail_has_an_html_part(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    send_three(rt, clock)
+
+    result = CliRunner().invoke(cli, ["mail", "outbox", "--to", "erin@example.com"])
+
+    assert result.exit_code == 0, result.output
+    second, first = result.stdout.split("--- ")[1:]
+    assert "Subject: Second\nHTML part: 43 characters\n\nSecond text" in second
+    assert "<p" not in second  # only its size: the page renders it
+    assert "Subject: First\nHTML part: none\n\nFirst text" in first
+
+
+def test_dev_outbox_page_shows_text_html_source_and_a_link_to_the_rendered_html(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    send_three(rt, clock)
+    [second] = recent_outbox(rt, to="erin@example.com", limit=1)
+
+    page = TestClient(build_app()).get("/dev/outbox")
+
+    assert page.status_code == 200
+    assert "Third text" in page.text and "Second text" in page.text
+    assert f"href='/dev/outbox/{second.id}.html'" in page.text
+    assert "&lt;b&gt;mail&lt;/b&gt;" in page.text  # the source, escaped
+    assert "<b>mail</b>" not in page.text
+    assert "<iframe" not in page.text and "<script" not in page.text
+
+
+def test_dev_outbox_page_keeps_one_recipients_mail(rt: Runtime, clock: FakeClock) -> None:
+    send_three(rt, clock)
+    client = TestClient(build_app())
+
+    erin = client.get("/dev/outbox", params={"to": "erin@example.com"})
+    nobody = client.get("/dev/outbox", params={"to": "<nobody@example.com>"})
+
+    assert "Second text" in erin.text and "First text" in erin.text
+    assert "Third text" not in erin.text
+    assert "href='/dev/outbox?to=frank%40example.com'" in client.get("/dev/outbox").text
+    assert "No mail to &lt;nobody@example.com&gt;." in nobody.text
+    assert client.get("/dev/outbox", params={"to": ""}).text.count("<article>") == 3
+
+
+def test_dev_outbox_html_part_is_served_alone_under_its_own_policy(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    send_three(rt, clock)
+    [second] = recent_outbox(rt, to="erin@example.com", limit=1)
+
+    response = TestClient(build_app()).get(f"/dev/outbox/{second.id}.html")
+
+    assert response.status_code == 200
+    assert response.text == "<p style='color:red'>Second <b>mail</b></p>"
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-security-policy"] == MAIL_CSP
+    assert "sandbox" in MAIL_CSP and "script" not in MAIL_CSP
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_dev_outbox_html_part_is_not_found_when_missing_or_malformed(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    send_three(rt, clock)
+    [first] = recent_outbox(rt, to="erin@example.com", limit=2)[1:]
+    client = TestClient(build_app())
+
+    for path in (
+        f"/dev/outbox/{first.id}.html",  # no HTML part
+        "/dev/outbox/00000000-0000-4000-8000-000000000000.html",
+        "/dev/outbox/not-an-id.html",
+        "/dev/outbox/%00.html",
+    ):
+        assert client.get(path).status_code == 404, path

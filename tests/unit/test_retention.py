@@ -309,9 +309,9 @@ def test_rows_go_in_bounded_batches_each_its_own_transaction(
     monkeypatch.setattr(database, "write", counting_write)
     assert purge_expired(rt)["interactions"] == 20
     assert _left(rt, interactions, "digest") == {"live"}
-    # 7 + 7 + 6 interactions; then one empty batch for each of the eleven other tables, and
-    # one transaction for the retired signing keys.
-    assert writes == 3 + 11 + 1
+    # 7 + 7 + 6 interactions; then one empty batch for each of the eleven other tables and
+    # the three raw analytics tables, and one transaction for the retired signing keys.
+    assert writes == 3 + 11 + 3 + 1
 
 
 def test_idgate_purge_prints_the_counts_per_table(
@@ -337,6 +337,9 @@ def test_idgate_purge_prints_the_counts_per_table(
         "mail_outbox",
         "upstream_flows",
         "account_tokens",
+        "sign_in_events",
+        "analytics_events",
+        "customer_active_days",
         "signing_keys",
     }
     assert result.output.splitlines()[-1] == "purged 1 rows"

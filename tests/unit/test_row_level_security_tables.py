@@ -18,7 +18,9 @@ from idgate.storage import database, tenant_scope
 from idgate.storage.tables import metadata
 
 VERSIONS = Path(__file__).resolve().parents[2] / "infra" / "migrations" / "versions"
-UNRESTRICTED = {"tiers"}  # holds no tenant's data
+# Hold no tenant's data: tier limits, every organization's sign-ins summed per hour, and
+# how far the analytics rollup has read.
+UNRESTRICTED = {"tiers", "platform_sign_in_hourly", "analytics_watermarks"}
 
 
 def _declared_tables() -> dict[str, str]:

@@ -20,6 +20,7 @@ from idgate.control.customer_identities import customer_identities
 from idgate.control.organizations import authorized_organization
 from idgate.control.rbac import Operator
 from idgate.crypto.digests import b64url
+from idgate.identity import customers as customer_rows
 from idgate.identity.consents import authorized_applications
 from idgate.identity.customers import Customer, create_customer, get_customer, normalize_email
 from idgate.identity.sessions import end_customer_sessions, end_session, live_sessions
@@ -195,7 +196,9 @@ def delete_customer(rt: Runtime, operator: Operator, slug: str, customer_id: str
         tenant = authorized_organization(conn, operator, slug, "org.customers.write")
         customer = _customer(conn, tenant, customer_id)
         conn.execute(delete(consents).where(consents.c.customer_id == customer.id))
-        conn.execute(delete(customers).where(customers.c.id == customer.id))
+        customer_rows.delete_customer(
+            conn, tenant_id=tenant.id, customer_id=customer.id, now=rt.now()
+        )
         record(
             conn,
             tenant_id=tenant.id,

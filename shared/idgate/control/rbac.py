@@ -32,6 +32,7 @@ _VIEWER = frozenset(
         "org.members.read",
         "org.audit.read",
         "org.keys.read",
+        "org.analytics.read",
     }
 )
 _ADMIN = _VIEWER | {
@@ -54,6 +55,7 @@ PLATFORM_PERMISSIONS = frozenset(
         "platform.orgs.delete",
         "platform.tiers.write",
         "platform.audit.read",
+        "platform.analytics.read",
     }
 )
 

@@ -1,13 +1,19 @@
-"""Customers (end users) of a tenant, and password sign-in without user enumeration."""
+"""Customers (end users) of a tenant, and password sign-in without user enumeration.
+
+Every path that creates or deletes a customer (admin API and CLI, sign-up, upstream
+sign-in, account deletion) goes through ``create_customer`` and ``delete_customer``, which
+record it for the organization's growth figures (``analytics.events``) in the same
+transaction."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from idgate.analytics.events import record_event
 from idgate.crypto.passwords import hash_password, verify_password
 from idgate.kernel.errors import Conflict, ValidationFailed
 from idgate.storage.tables import customers
@@ -86,7 +92,22 @@ def create_customer(
             )
     except IntegrityError as exc:
         raise Conflict("a customer with this email already exists") from exc
+    record_event(
+        conn, tenant_id=tenant_id, kind="customer_created", customer_id=customer.id, now=now
+    )
     return customer
+
+
+def delete_customer(conn: Connection, *, tenant_id: str, customer_id: str, now: float) -> bool:
+    """Delete the customer's row (the foreign keys cascade the rest); False if none."""
+    deleted = conn.execute(
+        delete(customers).where(customers.c.tenant_id == tenant_id, customers.c.id == customer_id)
+    ).rowcount
+    if deleted:
+        record_event(
+            conn, tenant_id=tenant_id, kind="customer_deleted", customer_id=customer_id, now=now
+        )
+    return bool(deleted)
 
 
 _CUSTOMER_BY_ID = select(customers).where(

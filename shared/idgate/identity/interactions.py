@@ -63,6 +63,17 @@ def find_interaction(
     )
 
 
+def pending_interaction_id(
+    conn: Connection, *, tenant_id: str, interaction_id: str | None, now: float
+) -> str | None:
+    """``interaction_id`` while its request is still pending, else None: where a mailed
+    link's page may send the customer back to (the application's sign-in)."""
+    if not interaction_id:
+        return None
+    found = find_interaction(conn, tenant_id=tenant_id, interaction_id=interaction_id, now=now)
+    return found.id if found else None
+
+
 def mark_interaction(conn: Connection, interaction_id: str, **values: Any) -> None:
     conn.execute(
         update(interactions)

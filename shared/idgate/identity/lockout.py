@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from idgate.analytics.events import record_event
 from idgate.storage.tables import sign_in_failures
 
 MAX_FAILURES = 5
@@ -29,7 +30,8 @@ def is_locked(conn: Connection, *, tenant_id: str, email: str, now: float) -> bo
 
 
 def record_failure(conn: Connection, *, tenant_id: str, email: str, now: float) -> bool:
-    """Count a failed sign-in; True when this failure locks the email."""
+    """Count a failed sign-in; True when this failure locks the email (an analytics
+    event of the organization's, whichever sign-in path failed)."""
     key = (sign_in_failures.c.tenant_id == tenant_id) & (sign_in_failures.c.email == email)
     row = conn.execute(select(sign_in_failures).where(key)).first()
     if row is None or now - row.window_started_at > WINDOW_SECONDS:
@@ -56,6 +58,8 @@ def record_failure(conn: Connection, *, tenant_id: str, email: str, now: float) 
             locked_until=now + LOCKOUT_SECONDS if locks else row.locked_until,
         )
     )
+    if locks:
+        record_event(conn, tenant_id=tenant_id, kind="lockout", now=now)
     return locks
 
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlencode
 
+from sqlalchemy import Connection
+
+from idgate.analytics.active_days import note_active_day
 from idgate.analytics.sign_in_events import record_sign_in
 from idgate.audit.hash_chain import record
 from idgate.identity.customers import Customer, authenticate_customer, normalize_email
@@ -46,6 +49,18 @@ class SignInThrottled(SignInFailed):
         self.retry_after = retry_after
 
 
+class EmailNotVerified(SignInFailed):
+    """The password was right, but the organization requires a verified email first: no
+    session; the page offers to resend the verification mail. Raised only after the
+    password check, so it tells nothing to someone without the password."""
+
+    status_code = 403
+
+    def __init__(self, email: str) -> None:
+        super().__init__("Verify your email address before you sign in.")
+        self.email = email
+
+
 LOCKED_MESSAGE = "Too many failed sign-ins for this email. Try again in 15 minutes."
 
 
@@ -53,7 +68,7 @@ LOCKED_MESSAGE = "Too many failed sign-ins for this email. Try again in 15 minut
 class SignedIn:
     cookie: str
     session: Session
-    interaction: Interaction
+    interaction: Interaction | None  # None: signed in with no authorization request pending
 
 
 def sign_in(
@@ -64,6 +79,8 @@ def sign_in(
     address = normalize_email(email)[:320]
     attempt = _Attempt(address, interaction.params.get("client_id"), now, client_network())
     customer = _verify_password(rt, tenant, attempt, email=email, password=password)
+    if tenant.policy.verification_required and not customer.email_verified:
+        raise EmailNotVerified(customer.email)
     signed_in = open_signed_in_session(
         rt, tenant, customer, interaction, method="password", failures_of=address
     )
@@ -145,19 +162,23 @@ def open_signed_in_session(
     rt: Runtime,
     tenant: Tenant,
     customer: Customer,
-    interaction: Interaction,
+    interaction: Interaction | None,
     *,
     method: str,
     failures_of: str | None = None,
 ) -> SignedIn:
     """Start the customer's session for ``interaction`` once a sign-in method (``method``:
-    ``password`` or ``upstream:<connection id>``) has proven who they are; a password
-    sign-in also clears the failed attempts counted against ``failures_of``."""
+    ``password``, ``email`` or ``upstream:<connection id>``) has proven who they are; a
+    password sign-in also clears the failed attempts counted against ``failures_of``.
+    ``interaction`` is None when the request that asked for the sign-in has expired
+    meanwhile (an email sign-in link opened late): the session starts all the same."""
+    client_id = interaction.params.get("client_id") if interaction else None
     now = rt.now()
     with database.write(rt.engine) as conn:
         note_monthly_activity(
             conn, tenant_id=tenant.id, tier_name=tenant.tier, customer_id=customer.id, now=now
         )
+        note_active_day(rt, conn, tenant_id=tenant.id, customer_id=customer.id, now=now)
         cookie, session = start_session(
             conn,
             tenant_id=tenant.id,
@@ -165,35 +186,54 @@ def open_signed_in_session(
             now=now,
             lifetime=tenant.policy.session_seconds,
         )
-        mark_interaction(conn, interaction.id, login_session_id=session.id)
+        if interaction is not None:
+            mark_interaction(conn, interaction.id, login_session_id=session.id)
         if failures_of is not None:
             clear_failures(conn, tenant_id=tenant.id, email=failures_of)
-        record_sign_in(
-            conn,
-            tenant_id=tenant.id,
-            outcome="success",
-            method=method,
-            client_id=interaction.params.get("client_id"),
-            customer_id=customer.id,
-            now=now,
-        )
-        record(
-            conn,
-            tenant_id=tenant.id,
-            actor=f"customer:{customer.id}",
-            action="login.succeeded",
-            target=customer.email,
-            details={"session_id": session.id, "method": method},
-            now=now,
-        )
+        _record_success(conn, tenant, customer, session, method=method, client_id=client_id)
+    if interaction is None:
+        return SignedIn(cookie, session, None)
     signed_in = Interaction(
         interaction.id, interaction.kind, interaction.params, session.id, interaction.consent_given
     )
     return SignedIn(cookie, session, signed_in)
 
 
-def next_step_path(tenant: Tenant, interaction: Interaction) -> str:
-    """Where the browser goes once signed in: back to the request that needed it."""
+def _record_success(
+    conn: Connection,
+    tenant: Tenant,
+    customer: Customer,
+    session: Session,
+    *,
+    method: str,
+    client_id: str | None,
+) -> None:
+    """The sign-in event for analytics and, as a security decision, a link of the chain."""
+    record_sign_in(
+        conn,
+        tenant_id=tenant.id,
+        outcome="success",
+        method=method,
+        client_id=client_id,
+        customer_id=customer.id,
+        now=session.auth_time,
+    )
+    record(
+        conn,
+        tenant_id=tenant.id,
+        actor=f"customer:{customer.id}",
+        action="login.succeeded",
+        target=customer.email,
+        details={"session_id": session.id, "method": method},
+        now=session.auth_time,
+    )
+
+
+def next_step_path(tenant: Tenant, interaction: Interaction | None) -> str:
+    """Where the browser goes once signed in: back to the request that needed it, or to
+    the account page when none is pending or the account page asked for the sign-in."""
+    if interaction is None or interaction.kind == "account":
+        return f"/t/{tenant.slug}/account"
     if interaction.kind == "device":
         code = interaction.params.get("user_code") or ""
         return f"/t/{tenant.slug}/device" + (f"?{urlencode({'user_code': code})}" if code else "")

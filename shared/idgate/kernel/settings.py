@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     account_requests_per_email: int = Field(default=5, ge=0)
     account_requests_per_ip: int = Field(default=30, ge=0)
     account_request_window_seconds: float = Field(default=3600.0, gt=0)
+    # How long raw analytics events (sign-ins, customers created and deleted, logouts, ...)
+    # and the customers' days of activity are kept; their rollups are kept forever.
+    analytics_retention_days: int = Field(default=90, ge=1)
+    # How often the platform server rolls the analytics events up (analytics.rollup); 0 =
+    # never (e.g. when the analytics function's schedule does it instead).
+    analytics_rollup_interval_seconds: float = Field(default=300.0, ge=0)
 
     @field_validator("public_url")
     @classmethod

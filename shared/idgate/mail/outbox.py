@@ -58,3 +58,11 @@ def recent_outbox(rt: Runtime, *, limit: int = 20, to: str | None = None) -> lis
     query = query.order_by(mail_outbox.c.created_at.desc(), mail_outbox.c.id).limit(max(1, limit))
     with database.read(rt.engine) as conn:
         return [OutboxMessage(**row._mapping) for row in conn.execute(query)]
+
+
+def outbox_message(rt: Runtime, message_id: str) -> OutboxMessage | None:
+    """One stored message (``/dev/outbox/{id}.html``), or None."""
+    query = select(mail_outbox).where(mail_outbox.c.id == message_id)
+    with database.read(rt.engine) as conn:
+        row = conn.execute(query).first()
+    return OutboxMessage(**row._mapping) if row is not None else None

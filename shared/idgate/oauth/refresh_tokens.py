@@ -141,7 +141,7 @@ def _refusal(
         return InvalidGrant("refresh token was revoked")
     if m["used_at"] is None and m["expires_at"] <= now:
         return InvalidGrant("refresh token expired")
-    return ReuseDetected(m["family_id"], "refresh token was already used")
+    return ReuseDetected(m["family_id"], "refresh token was already used", "refresh_token")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ One operation, ``purge_expired``, run by ``idgate purge``, by the platform serve
   (``IDGATE_SIGN_IN_FAILURE_WINDOW_SECONDS``, ``IDGATE_ACCOUNT_REQUEST_WINDOW_SECONDS``);
 - ``account_tokens``: used, or past ``expires_at``;
 - ``mail_outbox``: older than ``MAIL_RETENTION_SECONDS``;
+- ``sign_in_events``, ``analytics_events`` and ``customer_active_days``: older than
+  ``IDGATE_ANALYTICS_RETENTION_DAYS``, once rolled up (``analytics.retention_rules``);
 - ``signing_keys``: retired ones no unexpired token can carry any more: the longest access
   token or ID token lifetime after they stopped signing, plus the cache TTL and relying
   parties' leeway (``keys.key_rotation.purge_retired_keys``). Next keys whose time has
@@ -54,6 +56,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from idgate.analytics.retention_rules import analytics_expiry
 from idgate.identity.lockout import WINDOW_SECONDS
 from idgate.kernel.runtime import Runtime
 from idgate.keys.key_rotation import promote_due_keys, purge_retired_keys
@@ -99,6 +102,7 @@ def purge_expired(rt: Runtime) -> dict[str, int]:
             rt.settings.sign_in_failure_window_seconds, rt.settings.account_request_window_seconds
         )
         rules = _rules(now, longest_access_ttl, counter_window)
+        rules += analytics_expiry(rt.settings, now)
         counts = {table.name: _purge_table(rt, table, expired) for table, expired in rules}
         promote_due_keys(rt)
         longest_token_ttl = max(longest_access_ttl, ID_TOKEN_TTL)

@@ -13,6 +13,7 @@ import uuid
 
 from sqlalchemy import Connection, Engine, insert
 
+from idgate.analytics.events import record_event
 from idgate.audit.hash_chain import record
 from idgate.identity.token_family_revocation import revoke_family
 from idgate.kernel.errors import InvalidGrant
@@ -23,12 +24,16 @@ from idgate.storage.tables import token_families
 class ReuseDetected(Exception):
     """A single-use artifact of ``family_id`` was presented again. Raised inside the
     redeeming transaction (which rolls back); ``revoke_reused_family`` then revokes the
-    family in a transaction of its own, so the revocation survives the failed request."""
+    family in a transaction of its own, so the revocation survives the failed request.
+    ``artifact``: what was presented again (``authorization_code`` or ``refresh_token``)."""
 
-    def __init__(self, family_id: str, description: str) -> None:
+    def __init__(
+        self, family_id: str, description: str, artifact: str = "authorization_code"
+    ) -> None:
         super().__init__(description)
         self.family_id = family_id
         self.description = description
+        self.artifact = artifact
 
 
 def revoke_reused_family(
@@ -45,6 +50,8 @@ def revoke_reused_family(
             details={"reason": reuse.description},
             now=now,
         )
+        if reuse.artifact == "refresh_token":
+            record_event(conn, tenant_id=tenant_id, kind="refresh_token_reuse", now=now)
     return InvalidGrant(reuse.description)
 
 

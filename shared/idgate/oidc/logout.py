@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from idgate.analytics.events import record_event
 from idgate.identity.sessions import Session, end_session
 from idgate.kernel.errors import AuthorizationRequestRejected
 from idgate.kernel.runtime import Runtime
@@ -67,8 +68,12 @@ def log_out(
 ) -> str | None:
     """End the session (if any); return where to send the browser, or None for our page."""
     if session is not None:
+        now = rt.now()
         with database.write(rt.engine) as conn:
-            end_session(conn, tenant_id=tenant.id, session_id=session.id, now=rt.now())
+            end_session(conn, tenant_id=tenant.id, session_id=session.id, now=now)
+            record_event(
+                conn, tenant_id=tenant.id, kind="logout", customer_id=session.customer_id, now=now
+            )
     if request.post_logout_redirect_uri is None:
         return None
     return authorization_response_url(request.post_logout_redirect_uri, {"state": request.state})

@@ -434,4 +434,101 @@ sign_in_events = Table(
     Column("client_id", String(128)),
     Column("customer_id", String(36)),
     Index("ix_sign_in_events_tenant_at", "tenant_id", "at"),
+    Index("ix_sign_in_events_at", "at"),  # the purge's filter, across tenants
+)
+
+# Analytics (idgate.analytics): raw events kept IDGATE_ANALYTICS_RETENTION_DAYS (purged by
+# oauth.retention), and rollups kept forever. Hours and days are whole hours and days since
+# the UNIX epoch (UTC), so both databases compare and group them as integers.
+analytics_events = Table(
+    "analytics_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant_fk(),
+    Column("at", Float, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("customer_id", String(36)),
+    Index("ix_analytics_events_tenant_at", "tenant_id", "at"),
+    Index("ix_analytics_events_at", "at"),
+)
+
+# Distinct customers with a successful sign-in or a refresh per day; no foreign key to the
+# customer, so a deleted customer's past activity still counts.
+customer_active_days = Table(
+    "customer_active_days",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("customer_id", String(36), primary_key=True),
+    Index("ix_customer_active_days_day", "day"),
+)
+
+sign_in_hourly = Table(
+    "sign_in_hourly",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("hour", Integer, primary_key=True),
+    Column("client_id", String(128), primary_key=True),  # '' when none
+    Column("method", String(80), primary_key=True),
+    Column("success", Integer, nullable=False),
+    Column("failure", Integer, nullable=False),
+)
+
+sign_in_daily = Table(
+    "sign_in_daily",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("success", Integer, nullable=False),
+    Column("failure", Integer, nullable=False),
+    Index("ix_sign_in_daily_day", "day"),
+)
+
+# Every organization's sign-ins together, so platform series read one row an hour.
+platform_sign_in_hourly = Table(
+    "platform_sign_in_hourly",
+    metadata,
+    Column("hour", Integer, primary_key=True),
+    Column("success", Integer, nullable=False),
+    Column("failure", Integer, nullable=False),
+)
+
+event_hourly = Table(
+    "event_hourly",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("hour", Integer, primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Index("ix_event_hourly_kind_hour", "kind", "hour"),
+)
+
+token_grants_hourly = Table(
+    "token_grants_hourly",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("hour", Integer, primary_key=True),
+    Column("grant_type", String(80), primary_key=True),
+    Column("outcome", String(32), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+active_customers_daily = Table(
+    "active_customers_daily",
+    metadata,
+    Column("tenant_id", String(36), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("dau", Integer, nullable=False),
+    Column("wau", Integer, nullable=False),
+    Column("mau", Integer, nullable=False),
+    Column("month_to_date", Integer, nullable=False),
+    Index("ix_active_customers_daily_day", "day"),
+)
+
+# How far each rollup source has been read (analytics.rollup): an event id or a day.
+analytics_watermarks = Table(
+    "analytics_watermarks",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),
 )

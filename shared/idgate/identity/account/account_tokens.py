@@ -32,6 +32,8 @@ LIFETIMES: dict[str, float] = {
     "email_sign_in": 10 * 60.0,
 }
 MAX_CODE_ATTEMPTS = 5
+CODE_INVALID = "This code has expired or was already used. Ask for a new one."
+CODE_BURNT = "Too many wrong codes. Ask for a new one."
 
 
 class LinkInvalid(IdgateError):
@@ -150,7 +152,7 @@ def use_code(
         )
     ).first()
     if row is None or row.code_digest is None:
-        raise LinkInvalid("This code has expired or was already used. Ask for a new one.")
+        raise LinkInvalid(CODE_INVALID)
     if not hmac.compare_digest(_code_digest(row.id, code.strip()), row.code_digest):
         attempts = row.attempts + 1
         burnt = now if attempts >= MAX_CODE_ATTEMPTS else None
@@ -160,10 +162,10 @@ def use_code(
             .values(attempts=attempts, used_at=burnt)
         )
         if burnt is not None:
-            raise LinkInvalid("Too many wrong codes. Ask for a new one.")
+            raise LinkInvalid(CODE_BURNT)
         raise WrongCode(MAX_CODE_ATTEMPTS - attempts)
     if not _mark_used(conn, row.id, now):
-        raise LinkInvalid("This code has expired or was already used. Ask for a new one.")
+        raise LinkInvalid(CODE_INVALID)
     return _from_row(row)
 
 

@@ -1,8 +1,9 @@
 """Limits on the self-service requests that send mail (sign-up, forgot password, email
-sign-in, verification resends): each kind at most ``IDGATE_ACCOUNT_REQUESTS_PER_EMAIL``
-times per email address and ``IDGATE_ACCOUNT_REQUESTS_PER_IP`` per client network in
-``IDGATE_ACCOUNT_REQUEST_WINDOW_SECONDS`` (5 and 30 an hour by default), answered 429
-with ``Retry-After`` (RFC 6585 §4) once over.
+sign-in, verification resends, an email change on the account page): each kind at most
+``IDGATE_ACCOUNT_REQUESTS_PER_EMAIL`` times per email address and
+``IDGATE_ACCOUNT_REQUESTS_PER_IP`` per client network in
+``IDGATE_ACCOUNT_REQUEST_WINDOW_SECONDS`` (5 and 30 an hour by default), answered 429 with
+``Retry-After`` (RFC 6585 §4) once over.
 
 Why so: each request sends a mail, so without a limit anyone could make idgate mail a
 victim without end (mail bombing) or spend the platform's sending reputation, and each
@@ -27,7 +28,9 @@ from idgate.kernel.settings import Settings
 from idgate.storage.tables import rate_limit_counters
 from idgate.storage.window_counters import count_failure, counter_key, seconds_blocked
 
-RequestKind = Literal["sign_up", "forgot_password", "email_sign_in", "resend_verification"]
+RequestKind = Literal[
+    "sign_up", "forgot_password", "email_sign_in", "resend_verification", "change_email"
+]
 
 
 class TooManyRequests(IdgateError):

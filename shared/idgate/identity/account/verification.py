@@ -6,6 +6,9 @@ the customer's email, verified.
 With the organization's policy ``email_verification=required`` a customer whose email is
 not verified cannot finish a password sign-in; the sign-in page then offers to resend the
 mail (``resend_verification``, limited like every request that sends mail).
+
+The link's GET only shows a button (``pending_verification``) and its POST uses the token
+(``verify_email``): mail scanners and link previews fetch links, and must not use them up.
 """
 
 from __future__ import annotations
@@ -16,9 +19,21 @@ from sqlalchemy import Connection, update
 
 from idgate.audit.hash_chain import record
 from idgate.identity.account.account_mail import account_link, send_account_mail
-from idgate.identity.account.account_tokens import LinkInvalid, issue_token, use_token
+from idgate.identity.account.account_tokens import (
+    AccountToken,
+    LinkInvalid,
+    issue_token,
+    peek_token,
+    use_token,
+)
 from idgate.identity.account.request_limits import count_request
-from idgate.identity.customers import Customer, customer_id_with_email, get_customer
+from idgate.identity.customers import (
+    Customer,
+    checked_email,
+    customer_id_with_email,
+    get_customer,
+)
+from idgate.identity.interactions import pending_interaction_id
 from idgate.kernel.request_context import client_network
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database
@@ -32,7 +47,7 @@ VERIFY_PATH = "verify"  # {issuer}/verify?token=...
 class EmailVerified:
     customer_id: str
     email: str
-    interaction_id: str | None  # the authorization request the sign-up came from
+    interaction_id: str | None  # the sign-up's authorization request, while still pending
 
 
 def issue_verification(
@@ -66,28 +81,44 @@ def mail_verification(
 
 
 def resend_verification(
-    rt: Runtime, tenant: Tenant, *, customer_id: str, interaction_id: str | None
+    rt: Runtime, tenant: Tenant, *, email: str, interaction_id: str | None
 ) -> None:
-    """Mail the customer a new verification link (the older ones stop working). Raises
+    """Mail a new verification link (the older ones stop working) to the customer with
+    ``email`` if their email is not verified yet. Every request counts, whether or not
+    such a customer exists; ``ValidationFailed`` for what cannot be an address,
     ``TooManyRequests`` past the per-email or per-IP limit."""
+    address = checked_email(email)
     now = rt.now()
     with database.write(rt.engine) as conn:
-        customer = get_customer(conn, tenant.id, customer_id)
-        if customer is None or customer.email_verified:
-            return
         count_request(
             conn,
             rt.settings,
             "resend_verification",
             tenant_id=tenant.id,
-            email=customer.email,
+            email=address,
             network=client_network(),
             now=now,
         )
+        holder = customer_id_with_email(conn, tenant.id, address)
+        customer = get_customer(conn, tenant.id, holder) if holder else None
+        if customer is None or customer.email_verified:
+            return
+        pending = pending_interaction_id(
+            conn, tenant_id=tenant.id, interaction_id=interaction_id, now=now
+        )
         token = issue_verification(
-            conn, tenant, customer, email=customer.email, now=now, interaction_id=interaction_id
+            conn, tenant, customer, email=customer.email, now=now, interaction_id=pending
         )
     mail_verification(rt, tenant, to=customer.email, name=customer.name, token=token)
+
+
+def pending_verification(rt: Runtime, tenant: Tenant, token: str) -> AccountToken:
+    """The verification link ``token`` while it can still be used, without using it (the
+    page its POST confirms); ``LinkInvalid`` otherwise."""
+    with database.read(rt.engine) as conn:
+        return peek_token(
+            conn, tenant_id=tenant.id, purpose="verify_email", token=token, now=rt.now()
+        )
 
 
 def verify_email(rt: Runtime, tenant: Tenant, token: str) -> EmailVerified:
@@ -113,4 +144,7 @@ def verify_email(rt: Runtime, tenant: Tenant, token: str) -> EmailVerified:
             target=used.email,
             now=now,
         )
-    return EmailVerified(used.customer_id, used.email, used.interaction_id)
+        pending = pending_interaction_id(
+            conn, tenant_id=tenant.id, interaction_id=used.interaction_id, now=now
+        )
+    return EmailVerified(used.customer_id, used.email, pending)

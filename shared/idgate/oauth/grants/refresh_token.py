@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from idgate.analytics.active_days import note_active_day
 from idgate.kernel.errors import InvalidGrant, InvalidRequest, InvalidScope
 from idgate.kernel.runtime import Runtime
 from idgate.oauth.client_model import Client
@@ -35,6 +36,7 @@ def handle(rt: Runtime, tenant: Tenant, client: Client, form: Mapping[str, str])
                 scope = " ".join(dict.fromkeys(requested))
             if grant.customer_id is None:
                 raise InvalidGrant("refresh token has no end user")
+            note_active_day(rt, conn, tenant_id=tenant.id, customer_id=grant.customer_id, now=now)
             prepared = prepare_user_tokens(
                 conn,
                 tenant,
