@@ -67,4 +67,17 @@ fi
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/lint-imports
+
+# The TypeScript SDK (sdk/typescript): its dev dependencies exactly as locked (again whenever
+# the lock file changes), the type check, the build (ESM, CommonJS, .d.ts; dist/ must import
+# nothing outside itself) and its tests: unit, and integration against a live `idgate serve`
+# of this venv with Debian chromium (playwright-core, no browser download).
+sdk=sdk/typescript
+if [ ! -f "$sdk/node_modules/.package-lock.json" ] \
+  || [ "$sdk/package-lock.json" -nt "$sdk/node_modules/.package-lock.json" ]; then
+  (cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+(cd "$sdk" && npm run --silent typecheck && npm run --silent build \
+  && IDGATE_BIN="$PWD/../../.venv/bin/idgate" npm test --silent)
+
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,7 +1,7 @@
 """The local dev server ``idgate serve`` runs in local mode: the platform app of
-``local.server`` plus the demo relying party and the dev pages, on a database that gets the
-demo tenant on its first start; with ``--emulate-aws``, KMS and SES emulated by moto in this
-same process."""
+``local.server`` plus the demo relying party, the dev pages and the TypeScript SDK's web-app
+example, on a database that gets the demo tenant on its first start; with ``--emulate-aws``,
+KMS and SES emulated by moto in this same process."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from idgate.storage.tenant_scope import ALL_TENANTS, scoped
 from local.dev.demo_rp import router as demo_rp_router
 from local.dev.demo_seed import seed_demo
 from local.dev.dev_pages import router as dev_pages_router
+from local.dev.example_pages import register_example_client
+from local.dev.example_pages import router as example_pages_router
 from local.server import TokenPathsFirst, build_app, migrate, serve, start_runtime
 
 
 def build_local_app() -> TokenPathsFirst:
-    return build_app(demo_rp_router, dev_pages_router)
+    return build_app(demo_rp_router, dev_pages_router, example_pages_router)
 
 
 def run(*, host: str, port: int, emulate_aws: bool = False, migrated: bool = False) -> None:
@@ -35,6 +37,7 @@ def run(*, host: str, port: int, emulate_aws: bool = False, migrated: bool = Fal
             if emulation is not None:
                 check_data_keys_open(rt)
             seed_demo(rt)
+            register_example_client(rt)
         serve(rt, build_local_app(), host=host, port=port)
     finally:
         if emulation is not None:
