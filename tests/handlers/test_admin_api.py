@@ -29,6 +29,7 @@ from idgate.control.audit_log import verify_audit_chains
 from idgate.control.platform import ADMIN_AUDIENCE, init_platform
 from idgate.kernel.runtime import Runtime
 from idgate.storage import database
+from local.dev.server import build_local_app
 from local.server import build_app
 from tests.conftest import FakeClock
 from tests.flows import Browser, basic, hidden, new_authorization, query_of, token_request
@@ -1505,3 +1506,12 @@ def test_done_means_new_org_signs_in_a_customer_sees_the_login_audited_and_revoc
     verdicts = verify_chains(rt)
     assert set(verdicts) == {"platform", "bakery"}
     assert all(verdict.intact for verdict in verdicts.values())
+
+
+def test_the_platform_server_documents_only_the_json_api_not_the_pages() -> None:
+    # Found by the TypeScript SDK's generator: the one-process server's document listed the
+    # login, account and device pages (and the demo relying party) as API operations.
+    document = TestClient(build_local_app()).get("/api/v1/openapi.json").json()
+
+    assert document["paths"]
+    assert all(path.startswith("/api/v1/") for path in document["paths"])

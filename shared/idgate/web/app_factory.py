@@ -16,7 +16,10 @@ def create_app(*routers: APIRouter, title: str = "idgate", **kwargs: Any) -> Fas
     kwargs.setdefault("openapi_url", None)
     app = FastAPI(title=title, docs_url=None, redoc_url=None, **kwargs)
     for router in routers:
-        app.include_router(router)
+        # The OpenAPI document describes the JSON API (/api/v1) only: the one-process server
+        # also carries the pages of every flow, which are for browsers, not API clients.
+        documented = any(getattr(r, "path", "").startswith("/api/") for r in router.routes)
+        app.include_router(router, include_in_schema=documented)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObservability)  # outermost: its timing covers the headers too
